@@ -1,0 +1,19 @@
+"""glassbox: deep learning on NumPy with every formula in sight.
+
+    >>> import glassbox as gb
+    >>> x = gb.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+from . import backend
+from .core import (
+    Function, Tensor, arange, as_tensor, enable_grad, full, is_grad_enabled, no_grad,
+    ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
+)
+from .ops.elementwise import maximum, minimum, where
+from .ops.shape import cat, concatenate, pad, stack
+from .random import manual_seed
+
+__version__ = "0.1.0"
+from .gradcheck import GradcheckError, gradcheck

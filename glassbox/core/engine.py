@@ -1,0 +1,103 @@
+"""Reverse-mode differentiation over the dynamic computation graph.
+
+``backward(root)`` visits the nodes that produced ``root`` in reverse
+topological order (outputs before the inputs they came from), calls each op's
+``backward`` with ∂L/∂out, sums gradients where a value was used more than once,
+and sums the gradients of broadcast operands back to their shape. The graph is
+walked iteratively, so a network thousands of ops deep does not overflow
+Python's stack.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import backend
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def topological_order(root: "Tensor") -> list["Tensor"]:
+    """Non-leaf tensors that ``root`` depends on, each after all of its inputs."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._ctx.parents:
+            if parent._ctx is not None and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> None:
+    from .tensor import Tensor
+
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward(): this tensor does not require grad and has no graph; "
+            "create inputs with requires_grad=True (or use nn.Parameter)"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward(): grad can be omitted only for a single-element tensor, "
+                f"got shape {root.shape}; pass grad= of that shape"
+            )
+        grad = backend.xp.ones_like(root.data)
+    else:
+        grad = grad.data if isinstance(grad, Tensor) else backend.xp.asarray(grad, dtype=root.dtype)
+        if grad.shape != root.shape:
+            raise ValueError(f"backward(): grad has shape {grad.shape}, tensor has {root.shape}")
+
+    if root._ctx is None:  # a leaf: its gradient is the seed itself
+        root._accumulate(grad)
+        return
+
+    grads: dict[int, Any] = {id(root): grad}
+    for node in reversed(topological_order(root)):
+        node_grad = grads.pop(id(node), None)
+        fn = node._ctx
+        if node._retains_grad and node_grad is not None:
+            node._accumulate(node_grad)
+        if node_grad is None:
+            continue
+        input_grads = fn.backward(node_grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        for parent, g in zip(fn.parents, input_grads):
+            if g is None or not parent.requires_grad:
+                continue
+            g = unbroadcast(g, parent.shape)
+            if g.shape != parent.shape:
+                raise RuntimeError(
+                    f"{fn.name}.backward returned a gradient of shape {g.shape} "
+                    f"for an input of shape {parent.shape}"
+                )
+            if parent._ctx is None:
+                parent._accumulate(g)
+            else:
+                key = id(parent)
+                grads[key] = g if key not in grads else grads[key] + g
+        if not retain_graph:
+            node._ctx = None  # free the saved intermediates as soon as they are used

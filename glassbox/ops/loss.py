@@ -1,0 +1,118 @@
+"""Fused losses whose gradient is simpler (and numerically safer) than their parts'.
+
+* Softmax + cross-entropy from logits z:  L = −Σⱼ yⱼ log softmax(z)ⱼ,
+  ∂L/∂z = ŷ − y  (ŷ = softmax(z)); averaged over m rows: (ŷ − y)/m.
+* Sigmoid + binary cross-entropy from logits:
+  L = −[y log σ(z) + (1 − y) log(1 − σ(z))] = max(z, 0) − z·y + log(1 + e^{−|z|}),
+  ∂L/∂z = σ(z) − y.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..core.function import Function
+from .activation import log_sum_exp, stable_sigmoid
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
+def check_class_labels(target: Any, num_classes: int, where: str) -> None:
+    """Reject labels outside [0, num_classes) by naming the offending value."""
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{where}: class labels must be integers, got dtype {target.dtype}")
+    if target.size and (target.min() < 0 or target.max() >= num_classes):
+        bad = target[(target < 0) | (target >= num_classes)].reshape(-1)[0]
+        raise ValueError(
+            f"{where}: label {int(bad)} is outside [0, {num_classes}) for {num_classes} classes"
+        )
+
+
+def _reduce(losses: Any, reduction: str) -> Any:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _scale_back(grad: Any, rows: int, reduction: str) -> Any:
+    """∂L/∂lossᵢ for each row: 1/m for mean, 1 for sum, grad itself for none."""
+    if reduction == "mean":
+        return grad / grad.dtype.type(rows)
+    if reduction == "none":
+        return grad[:, None]
+    return grad
+
+
+class SoftmaxCrossEntropy(Function):
+    """Cross-entropy of softmax(logits) against class indices (m,) or class probabilities (m, C).
+
+    Forward: lossᵢ = LSE(zᵢ) − Σⱼ yᵢⱼ zᵢⱼ.  Backward: ∂L/∂zᵢ = (ŷᵢ − yᵢ) · ∂L/∂lossᵢ.
+    """
+
+    def forward(self, logits: Any, target: Any, reduction: str = "mean") -> Any:
+        xp = backend.xp
+        if logits.ndim != 2:
+            raise ValueError(
+                f"cross_entropy: logits must have shape (batch, classes), got {logits.shape}"
+            )
+        m, classes = logits.shape
+        self.reduction, self.target = reduction, target
+        lse = log_sum_exp(logits, axis=1)
+        self.probs = xp.exp(logits - lse)
+        if target.ndim == 1:
+            if target.shape[0] != m:
+                raise ValueError(
+                    f"cross_entropy: {m} rows of logits but {target.shape[0]} labels"
+                )
+            check_class_labels(target, classes, "cross_entropy")
+            losses = lse[:, 0] - logits[xp.arange(m), target]
+        else:
+            if target.shape != logits.shape:
+                raise ValueError(
+                    f"cross_entropy: one-hot/probability targets must have the logits' shape "
+                    f"{logits.shape}, got {target.shape}"
+                )
+            losses = lse[:, 0] - (logits * target).sum(axis=1)
+        return _reduce(losses, reduction)
+
+    def backward(self, grad: Any) -> Any:
+        xp = backend.xp
+        dz = self.probs.copy()  # ŷ
+        m = dz.shape[0]
+        if self.target.ndim == 1:
+            dz[xp.arange(m), self.target] -= 1
+        else:
+            dz -= self.target
+        dz *= _scale_back(grad, m, self.reduction)
+        return dz, None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """lossᵢ = max(zᵢ, 0) − zᵢyᵢ + log(1 + e^{−|zᵢ|});  ∂lossᵢ/∂zᵢ = σ(zᵢ) − yᵢ."""
+
+    def forward(self, logits: Any, target: Any, reduction: str = "mean") -> Any:
+        xp = backend.xp
+        if target.shape != logits.shape:
+            raise ValueError(
+                f"binary_cross_entropy_with_logits: target shape {target.shape} "
+                f"differs from logits shape {logits.shape}"
+            )
+        self.logits, self.target, self.reduction = logits, target, reduction
+        losses = xp.maximum(logits, 0) - logits * target + xp.log1p(xp.exp(-xp.abs(logits)))
+        return _reduce(losses, reduction)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        dz = stable_sigmoid(self.logits) - self.target
+        if self.reduction == "mean":
+            dz *= grad / grad.dtype.type(dz.size)
+        else:
+            dz *= grad
+        return dz, None
