@@ -116,3 +116,81 @@ class BinaryCrossEntropyWithLogits(Function):
         else:
             dz *= grad
         return dz, None
+
+
+class BinaryCrossEntropy(Function):
+    """lossᵢ = −[yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)] on probabilities p ∈ [0, 1];
+    ∂lossᵢ/∂pᵢ = (pᵢ − yᵢ) / (pᵢ(1 − pᵢ)).
+
+    Logs are clamped at −100 (as PyTorch does) so p = 0 or 1 gives a finite loss;
+    prefer ``BinaryCrossEntropyWithLogits``, which never needs the clamp.
+    """
+
+    def forward(self, probs: Any, target: Any, reduction: str = "mean") -> Any:
+        xp = backend.xp
+        if target.shape != probs.shape:
+            raise ValueError(
+                f"binary_cross_entropy: target shape {target.shape} differs from input shape {probs.shape}"
+            )
+        if probs.size and (probs.min() < 0 or probs.max() > 1):
+            raise ValueError(
+                "binary_cross_entropy: inputs must be probabilities in [0, 1] "
+                f"(got values from {float(probs.min())} to {float(probs.max())}); "
+                "apply sigmoid first or use binary_cross_entropy_with_logits"
+            )
+        self.probs, self.target, self.reduction = probs, target, reduction
+        with xp.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(probs), -100)
+            log_q = xp.maximum(xp.log1p(-probs), -100)
+        return _reduce(-(target * log_p + (1 - target) * log_q), reduction)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        p = self.probs
+        tiny = p.dtype.type(1e-12)
+        dp = (p - self.target) / backend.xp.maximum(p * (1 - p), tiny)
+        scale = grad / grad.dtype.type(dp.size) if self.reduction == "mean" else grad
+        return dp * scale, None
+
+
+class MeanSquaredError(Function):
+    """lossᵢ = (ŷᵢ − yᵢ)²;  ∂lossᵢ/∂ŷᵢ = 2(ŷᵢ − yᵢ).  ``half=True`` gives the course's
+    ½(y − ŷ)², whose derivative is just ŷ − y."""
+
+    def forward(self, pred: Any, target: Any, reduction: str = "mean", half: bool = False) -> Any:
+        if target.shape != pred.shape:
+            raise ValueError(
+                f"mse_loss: target shape {target.shape} differs from prediction shape {pred.shape}"
+            )
+        self.diff, self.reduction = pred - target, reduction
+        self.factor = 0.5 if half else 1.0
+        return _reduce(self.diff * self.diff * pred.dtype.type(self.factor), reduction)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        d = self.diff * self.diff.dtype.type(2 * self.factor)
+        scale = grad / grad.dtype.type(d.size) if self.reduction == "mean" else grad
+        d *= scale
+        return (d if self.needs_input_grad[0] else None), (-d if self.needs_input_grad[1] else None)
+
+
+class NegativeLogLikelihood(Function):
+    """lossᵢ = −log_probs[i, yᵢ] for log-probabilities (from ``log_softmax``);
+    ∂lossᵢ/∂log_probs[i, j] = −[j = yᵢ]."""
+
+    def forward(self, log_probs: Any, target: Any, reduction: str = "mean") -> Any:
+        xp = backend.xp
+        if log_probs.ndim != 2 or target.shape != (log_probs.shape[0],):
+            raise ValueError(
+                f"nll_loss: expected log-probabilities (batch, classes) and labels (batch,), "
+                f"got {log_probs.shape} and {target.shape}"
+            )
+        check_class_labels(target, log_probs.shape[1], "nll_loss")
+        self.shape, self.target, self.reduction = log_probs.shape, target, reduction
+        return _reduce(-log_probs[xp.arange(len(target)), target], reduction)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        xp = backend.xp
+        m = self.shape[0]
+        d = xp.zeros(self.shape, dtype=grad.dtype)
+        d[xp.arange(m), self.target] = -1
+        d *= _scale_back(grad, m, self.reduction)
+        return d, None
