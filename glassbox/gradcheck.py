@@ -31,17 +31,17 @@ def numerical_grad(fn: Callable[..., Tensor], inputs: list[Tensor], index: int,
                    projection: np.ndarray, eps: float) -> np.ndarray:
     """Central-difference estimate of ∂L/∂inputs[index]."""
     x = inputs[index].data
-    grad = np.zeros_like(x)
-    flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
+    grad = np.zeros(x.shape, dtype=x.dtype)
     with no_grad():
-        for i in range(flat_x.size):
-            saved = flat_x[i]
-            flat_x[i] = saved + eps
+        # index x itself, not x.reshape(-1): that is a copy when x is not contiguous
+        for i in np.ndindex(x.shape):
+            saved = x[i]
+            x[i] = saved + eps
             plus = float(_scalar_loss(fn(*inputs), projection).item())
-            flat_x[i] = saved - eps
+            x[i] = saved - eps
             minus = float(_scalar_loss(fn(*inputs), projection).item())
-            flat_x[i] = saved
-            flat_g[i] = (plus - minus) / (2 * eps)
+            x[i] = saved
+            grad[i] = (plus - minus) / (2 * eps)
     return grad
 
 

@@ -50,4 +50,5 @@ def rand(*shape: Any, dtype: Any = DEFAULT_FLOAT, requires_grad: bool = False) -
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None) -> Tensor:
-    return Tensor(backend.xp.arange(start, stop, step, dtype=dtype), dtype=dtype or np.int64)
+    """Evenly spaced values in [start, stop): integers stay int64, fractions become float32."""
+    return Tensor(backend.xp.arange(start, stop, step, dtype=dtype), dtype=dtype)

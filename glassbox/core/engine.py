@@ -30,6 +30,32 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     return grad
 
 
+def _owned(grad: Any, stored: set[int]) -> Any:
+    """``grad`` made safe to keep as a ``.grad`` that optimizers update in place: a
+    writeable array of its own, not a broadcast view and not shared with another tensor
+    (``a + b`` hands the very same array to both inputs)."""
+    if id(grad) in stored or not grad.flags.writeable or grad.base is not None:
+        grad = grad.copy()
+    stored.add(id(grad))
+    return grad
+
+
+class _FreedGraph:
+    """Stands in for a node's ``Function`` once ``backward()`` has used and freed it."""
+
+    name = "FreedGraph"
+    parents: tuple = ()
+
+    def backward(self, grad: Any) -> Any:
+        raise RuntimeError(
+            "backward(): this part of the graph was already backpropagated and freed; "
+            "pass retain_graph=True to the first backward() to go through it again"
+        )
+
+
+FREED = _FreedGraph()
+
+
 def topological_order(root: "Tensor") -> list["Tensor"]:
     """Non-leaf tensors that ``root`` depends on, each after all of its inputs."""
     order: list[Tensor] = []
@@ -66,20 +92,21 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
             )
         grad = backend.xp.ones_like(root.data)
     else:
-        grad = grad.data if isinstance(grad, Tensor) else backend.xp.asarray(grad, dtype=root.dtype)
+        grad = backend.xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
         if grad.shape != root.shape:
             raise ValueError(f"backward(): grad has shape {grad.shape}, tensor has {root.shape}")
 
     if root._ctx is None:  # a leaf: its gradient is the seed itself
-        root._accumulate(grad)
+        root._accumulate(grad.copy())
         return
 
     grads: dict[int, Any] = {id(root): grad}
+    stored: set[int] = set()  # arrays already kept as some tensor's .grad
     for node in reversed(topological_order(root)):
         node_grad = grads.pop(id(node), None)
         fn = node._ctx
         if node._retains_grad and node_grad is not None:
-            node._accumulate(node_grad)
+            node._accumulate(_owned(node_grad, stored))
         if node_grad is None:
             continue
         input_grads = fn.backward(node_grad)
@@ -89,15 +116,20 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
             if g is None or not parent.requires_grad:
                 continue
             g = unbroadcast(g, parent.shape)
+            if g.dtype != parent.dtype:  # e.g. a float64 constant mixed into a float32 graph
+                g = g.astype(parent.dtype)
             if g.shape != parent.shape:
                 raise RuntimeError(
                     f"{fn.name}.backward returned a gradient of shape {g.shape} "
                     f"for an input of shape {parent.shape}"
                 )
             if parent._ctx is None:
-                parent._accumulate(g)
+                parent._accumulate(_owned(g, stored))
             else:
                 key = id(parent)
                 grads[key] = g if key not in grads else grads[key] + g
         if not retain_graph:
-            node._ctx = None  # free the saved intermediates as soon as they are used
+            # Free the saved intermediates as soon as they are used; the marker left
+            # behind makes a second backward through this node an error instead of
+            # silently treating the node as a leaf.
+            node._ctx = FREED

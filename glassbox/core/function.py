@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import backend
 from .grad_mode import _GradMode
 from .tensor import Tensor
 
@@ -37,6 +38,8 @@ class Function:
         needs = tuple(t.requires_grad for t in inputs)
         fn.needs_input_grad = needs
         out = fn.forward(*[t.data for t in inputs], **params)
+        if not isinstance(out, backend.xp.ndarray):  # full reductions give NumPy scalars
+            out = backend.xp.asarray(out)
         if _GradMode.enabled and any(needs):
             fn.parents = inputs
             return Tensor._from_op(out, fn)

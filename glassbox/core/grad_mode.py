@@ -42,14 +42,25 @@ class set_grad_enabled:
 
 
 class no_grad(set_grad_enabled):
-    """Ops inside record no graph: use it for inference and parameter updates."""
+    """Ops inside record no graph: use it for inference and parameter updates.
+    Works as ``with no_grad():``, ``@no_grad()`` and ``@no_grad``."""
 
-    def __init__(self) -> None:
+    def __new__(cls, fn: Callable | None = None):
+        if fn is not None:  # used as a bare decorator
+            return cls()(fn)
+        return super().__new__(cls)
+
+    def __init__(self, fn: Callable | None = None) -> None:
         super().__init__(False)
 
 
 class enable_grad(set_grad_enabled):
-    """Turn graph recording back on inside a ``no_grad`` block."""
+    """Turn graph recording back on inside a ``no_grad`` block (also ``@enable_grad``)."""
 
-    def __init__(self) -> None:
+    def __new__(cls, fn: Callable | None = None):
+        if fn is not None:
+            return cls()(fn)
+        return super().__new__(cls)
+
+    def __init__(self, fn: Callable | None = None) -> None:
         super().__init__(True)

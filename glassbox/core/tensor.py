@@ -224,8 +224,9 @@ class Tensor:
         return self
 
     def __pow__(self, exponent: Any) -> "Tensor":
-        if isinstance(exponent, (int, float)):
-            return _arith.PowScalar.apply(self, exponent=exponent)
+        if isinstance(exponent, (int, float, np.number)):
+            # a NumPy scalar becomes a Python number so float32 stays float32
+            return _arith.PowScalar.apply(self, exponent=np.asarray(exponent).item())
         return _arith.Pow.apply(self, self._lift(exponent))
 
     def __rpow__(self, base: Any) -> "Tensor":
@@ -295,7 +296,7 @@ class Tensor:
     def transpose(self, *axes: Any) -> "Tensor":
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        if len(axes) == 2 and self.ndim != 2:  # PyTorch style: swap two dims
+        if len(axes) == 2:  # PyTorch style: swap two dims (for 2-D, the same as a permutation)
             perm = list(range(self.ndim))
             perm[axes[0]], perm[axes[1]] = perm[axes[1]], perm[axes[0]]
             axes = tuple(perm)

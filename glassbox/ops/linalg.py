@@ -28,10 +28,10 @@ class MatMul(Function):
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         xp = backend.xp
+        if self.b_vec:  # before a_vec: a vector·vector product has a 0-d grad
+            grad = xp.expand_dims(grad, -1)
         if self.a_vec:
             grad = xp.expand_dims(grad, -2)
-        if self.b_vec:
-            grad = xp.expand_dims(grad, -1)
         da = xp.matmul(grad, xp.swapaxes(self.b, -1, -2)) if self.needs_input_grad[0] else None
         db = None
         if self.needs_input_grad[1]:

@@ -35,6 +35,7 @@ def check_class_labels(target: Any, num_classes: int, where: str) -> None:
 
 
 def _reduce(losses: Any, reduction: str) -> Any:
+    check_reduction(reduction)
     if reduction == "mean":
         return losses.mean()
     if reduction == "sum":
@@ -80,6 +81,7 @@ class SoftmaxCrossEntropy(Function):
                     f"cross_entropy: one-hot/probability targets must have the logits' shape "
                     f"{logits.shape}, got {target.shape}"
                 )
+            target = self.target = target.astype(logits.dtype, copy=False)  # no float64 upcast
             losses = lse[:, 0] - (logits * target).sum(axis=1)
         return _reduce(losses, reduction)
 
@@ -105,6 +107,7 @@ class BinaryCrossEntropyWithLogits(Function):
                 f"binary_cross_entropy_with_logits: target shape {target.shape} "
                 f"differs from logits shape {logits.shape}"
             )
+        target = target.astype(logits.dtype, copy=False)  # 0/1 integer labels: no float64 upcast
         self.logits, self.target, self.reduction = logits, target, reduction
         losses = xp.maximum(logits, 0) - logits * target + xp.log1p(xp.exp(-xp.abs(logits)))
         return _reduce(losses, reduction)
