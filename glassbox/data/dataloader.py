@@ -1,0 +1,97 @@
+"""``DataLoader``: iterate over a dataset in (shuffled) mini-batches of Tensors.
+
+Each epoch draws one permutation of the sample indices from the loader's own
+``np.random.Generator`` and cuts it into consecutive batches; every batch is
+one fancy-index into the dataset's arrays. Nothing copies the whole dataset.
+With the same seed the sequence of epochs is the same; successive epochs of
+one loader get different orders because the generator moves on.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+import numpy as np
+
+from .. import backend
+from ..core.tensor import Tensor
+from ..random import default_generator
+from .dataset import fetch_batch
+
+
+def _wrap(array: np.ndarray) -> Tensor:
+    if array.dtype.kind in "iu" and array.dtype != np.int64:
+        array = array.astype(np.int64)
+    if backend.xp is not np:
+        array = backend.xp.asarray(array)
+    return Tensor._from_op(array, None)
+
+
+class DataLoader:
+    """Mini-batches of a dataset as tuples of Tensors.
+
+    Args:
+        dataset: a ``Dataset`` (anything with ``__len__`` and ``__getitem__``; a
+            ``get_batch(indices)`` method makes batching loop-free).
+        batch_size: samples per batch.
+        shuffle: draw a new random order every epoch.
+        drop_last: skip the last batch when it is smaller than ``batch_size``.
+        seed: seed of the loader's own generator.
+        generator: a ``np.random.Generator`` to use instead (not with ``seed``).
+            With neither, the generator is seeded from ``glassbox.manual_seed``'s
+            global generator, so seeding that makes the loader reproducible too.
+
+    Float batches keep the dataset's dtype (float32 for ``load_mnist``); integer
+    batches (labels) come out as int64.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+        generator: np.random.Generator | None = None,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if seed is not None and generator is not None:
+            raise ValueError("DataLoader: pass either seed or generator, not both")
+        if generator is not None and not isinstance(generator, np.random.Generator):
+            raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, got {type(generator).__name__}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        if generator is None:
+            if seed is None:
+                seed = int(default_generator().integers(2**63))
+            generator = np.random.default_rng(seed)
+        self.generator = generator
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        n = len(self.dataset)
+        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
+        for start in range(0, stop, self.batch_size):
+            batch = fetch_batch(self.dataset, order[start:start + self.batch_size])
+            yield tuple(_wrap(a) for a in batch)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The generator's state (a JSON-friendly dict), for checkpoints."""
+        return {"generator": self.generator.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the generator's state so the following epochs repeat exactly."""
+        self.generator.bit_generator.state = state["generator"]
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
+        )
