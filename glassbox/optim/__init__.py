@@ -1,0 +1,13 @@
+"""Optimizers: the update rules of the course, each one ``step()`` over the parameters.
+
+    >>> opt = glassbox.optim.Adam(model.parameters(), lr=1e-3)
+    >>> opt.zero_grad(); loss.backward(); opt.step()
+"""
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .momentum import Momentum
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW"]

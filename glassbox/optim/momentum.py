@@ -1,0 +1,71 @@
+"""``Momentum``: SGD with momentum in the course's exponential-moving-average form.
+
+The course (notes, "优化算法" SGDM, and the Deep Learning Specialization's "动量梯度下降")
+averages the gradients with an exponentially weighted moving average of decay β and
+steps along that average:
+
+    m_t = β · m_{t−1} + (1 − β) · g_t,   m_0 = 0,   V_t = 1
+    w_{t+1} = w_t − lr · m_t
+
+PyTorch-style pseudocode of one step for one parameter::
+
+    g = p.grad + weight_decay * p
+    m.mul_(beta).add_(g, alpha=1 - beta)
+    p.sub_(lr * m)
+
+How it relates to PyTorch's ``SGD(momentum=μ)`` (``glassbox.optim.SGD``), whose velocity
+sums the gradients instead, v_1 = g_1, v_t = μ·v_{t−1} + g_t:
+
+* Unrolled, v_t = Σ_k μ^{t−k} g_k and m_t = (1 − β) Σ_k β^{t−k} g_k, so with μ = β the
+  average is a fixed fraction of the velocity, m_t = (1 − β) · v_t, at *every* step
+  (the first included, since m_1 = (1 − β) g_1 and v_1 = g_1). Hence
+  ``Momentum(lr=a, beta=β)`` takes exactly the steps of ``SGD(lr=a / (1 − β), momentum=β)``.
+* ``SGD(momentum=β, dampening=β)`` scales new gradients by (1 − β) like the average,
+  but PyTorch skips dampening on the first step (v_1 = g_1), so g_1 keeps weight
+  β^{t−1} instead of (1 − β)·β^{t−1}: the two agree only up to a term
+  β^t · g_1 that fades geometrically (it is ≈ 0.35·g_1 after 10 steps with β = 0.9).
+* In practice: on a steady gradient g the velocity grows to g / (1 − μ), so PyTorch's
+  momentum multiplies the effective learning rate by 1 / (1 − μ) (10× for μ = 0.9),
+  while the averaged form keeps the step at lr·g whatever β is. A learning rate tuned
+  for the course's form must be divided by (1 − β) before it is used with
+  ``SGD(momentum=β)`` and vice versa; in the averaged form β and lr can be tuned
+  independently. Also, m_0 = 0 makes the first steps of the averaged form small
+  ((1 − β)·lr·g at t = 1): unlike Adam it applies no bias correction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .. import backend
+from .optimizer import Optimizer, ParamsT
+
+
+class Momentum(Optimizer):
+    """Gradient descent along an exponential moving average of the gradients.
+
+    Args:
+        params: tensors to optimize, or parameter-group dicts.
+        lr: learning rate (≥ 0).
+        beta: decay β of the moving average, in [0, 1); 0 is plain SGD. 0.9 averages
+            over roughly the last 1 / (1 − β) = 10 gradients.
+        weight_decay: L2 penalty λ; the gradient becomes g + λ·w.
+    """
+
+    def __init__(self, params: ParamsT | Iterable[Any], lr: float, beta: float = 0.9,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr=lr, beta=beta, weight_decay=weight_decay)
+
+    def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
+        return {"exp_avg": backend.xp.zeros_like(w)}
+
+    def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
+                tmp: Any) -> None:
+        xp = backend.xp
+        beta = group["beta"]
+        m = state["exp_avg"]
+        m *= beta                                # m = β·m
+        xp.multiply(g, 1.0 - beta, out=tmp)
+        m += tmp                                 #   + (1 − β)·g
+        xp.multiply(m, group["lr"], out=tmp)
+        xp.subtract(w, tmp, out=w)               # w = w − lr·m

@@ -1,0 +1,425 @@
+"""``Optimizer``: the shared machinery every update rule plugs into.
+
+All the optimizers of the course follow one template (course notes, "优化算法"):
+
+    1. g_t = ∂loss/∂w_t                         (the gradient, from ``backward()``)
+    2. m_t = φ(g_1, ..., g_t)                   (first moment, "一阶动量")
+       V_t = ψ(g_1, ..., g_t)                   (second moment, "二阶动量")
+    3. η_t = lr · m_t / √V_t                    (the descent step)
+    4. w_{t+1} = w_t − η_t
+
+Only step 2–4 differ between SGD, Momentum, Adagrad, RMSprop and Adam, so the base
+class owns everything else: the loop over parameter groups and parameters (skipping
+parameters whose ``grad`` is ``None``), the step counter ``t``, weight decay,
+hyperparameter validation, ``zero_grad`` and the ``state_dict`` round trip. A subclass
+writes two methods:
+
+    _init_state(w, group) -> dict      # its per-parameter buffers, e.g. {"exp_avg": zeros}
+    _update(w, g, state, group, tmp)   # one in-place update of the array ``w``
+
+Weight decay (λ = ``weight_decay``) comes in two flavours, picked by the class
+attribute ``_decoupled_weight_decay``:
+
+    L2 (default, as in PyTorch's SGD/Adam/...):  g ← g + λ·w     before the update
+    decoupled (AdamW):                           w ← w − lr·λ·w  before the update
+
+Speed: parameters are updated in place (``p.data`` is never rebound, so modules and
+checkpoints that hold the array see the new values), every per-parameter buffer is
+allocated once, and each update is a short chain of ufuncs writing into a scratch
+buffer with ``out=``, so a step allocates nothing. Hyperparameters are stored as Python
+floats so they never promote float32 arrays to float64. Gradient arrays are only read:
+they may be read-only broadcast views or shared between tensors.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..core.grad_mode import enable_grad
+from ..core.tensor import Tensor
+
+ParamsT = Iterable[Tensor] | Iterable[Mapping[str, Any]]
+
+
+# ----------------------------------------------------------------- validation
+def _invalid(name: str, expected: str, value: Any) -> ValueError:
+    return ValueError(
+        f"Received an invalid value for `{name}`, expected {expected}. "
+        f"Received: {name}={value!r}"
+    )
+
+
+def _real(name: str, value: Any, expected: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise _invalid(name, expected, value)
+    return float(value)
+
+
+def _non_negative(name: str, value: Any) -> float:
+    expected = "a non-negative number"
+    x = _real(name, value, expected)
+    if not (x >= 0.0 and math.isfinite(x)):  # also rejects NaN and inf
+        raise _invalid(name, expected, value)
+    return x
+
+
+def _unit_closed(name: str, value: Any) -> float:
+    expected = "a number in [0, 1]"
+    x = _real(name, value, expected)
+    if not 0.0 <= x <= 1.0:
+        raise _invalid(name, expected, value)
+    return x
+
+
+def _unit_half_open(name: str, value: Any) -> float:
+    expected = "a number in [0, 1)"
+    x = _real(name, value, expected)
+    if not 0.0 <= x < 1.0:
+        raise _invalid(name, expected, value)
+    return x
+
+
+def _beta_pair(name: str, value: Any) -> tuple[float, float]:
+    expected = "a pair of numbers (beta1, beta2), each in [0, 1)"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise _invalid(name, expected, value)
+    pair = tuple(value)
+    if len(pair) != 2:
+        raise _invalid(name, expected, value)
+    try:
+        return (_unit_half_open(name, pair[0]), _unit_half_open(name, pair[1]))
+    except ValueError:
+        raise _invalid(name, expected, value) from None
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise _invalid(name, "True or False", value)
+    return bool(value)
+
+
+# Every hyperparameter name any optimizer uses, with the rule its values must obey.
+# A subclass only names its hyperparameters (the keyword arguments it passes to
+# ``Optimizer.__init__``); the base class finds the rule here.
+_VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
+    "lr": _non_negative,
+    "weight_decay": _non_negative,
+    "eps": _non_negative,
+    "momentum": _non_negative,
+    "dampening": _unit_closed,
+    "nesterov": _boolean,
+    "beta": _unit_half_open,
+    "alpha": _unit_closed,
+    "betas": _beta_pair,
+    "initial_accumulator_value": _non_negative,
+}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly copy of a hyperparameter (tuples become lists)."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# ---------------------------------------------------------------- the base class
+class Optimizer:
+    """Base class of all optimizers.
+
+    Args:
+        params: an iterable of tensors to optimize, or an iterable of dicts
+            ``{"params": [...], "lr": 0.1, ...}`` (parameter groups), each of which may
+            override any hyperparameter for its own parameters.
+        **defaults: the hyperparameters a group gets when it does not set them.
+
+    Attributes:
+        param_groups: list of dicts, each with ``"params"`` (a list of tensors) and
+            every hyperparameter of the optimizer. Change e.g. ``group["lr"]`` to
+            change the learning rate of that group from the next step on.
+        state: ``{parameter: {name: array or number}}``, filled on a parameter's
+            first update. Every entry holds ``"step"``, the number of updates ``t``.
+    """
+
+    #: ``True`` for AdamW-style weight decay ``w ← w − lr·λ·w``; ``False`` for L2 ``g ← g + λ·w``.
+    _decoupled_weight_decay: bool = False
+
+    def __init__(self, params: ParamsT, **defaults: Any) -> None:
+        name = type(self).__name__
+        for key in defaults:
+            if key not in _VALIDATORS:
+                raise TypeError(f"{name}: no validation rule for hyperparameter `{key}`")
+        if "lr" not in defaults or "weight_decay" not in defaults:
+            raise TypeError(f"{name}: every optimizer needs `lr` and `weight_decay`")
+        self.defaults: dict[str, Any] = {k: _VALIDATORS[k](k, v) for k, v in defaults.items()}
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self._scratch: dict[Tensor, list[Any]] = {}
+
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{name}: params must be an iterable of Tensors or of dicts, got a single "
+                "Tensor (wrap it in a list)"
+            )
+        if isinstance(params, Mapping):
+            raise TypeError(
+                f"{name}: params must be an iterable of Tensors or of dicts, got one dict "
+                "(wrap it in a list)"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{name}: got an empty parameter list")
+        if not isinstance(groups[0], Mapping):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # ------------------------------------------------------------------ groups
+    def add_param_group(self, param_group: Mapping[str, Any]) -> None:
+        """Add a group of parameters, with optional hyperparameters of its own.
+
+        Hyperparameters the group does not set are taken from ``defaults``. A parameter
+        may belong to only one group.
+        """
+        name = type(self).__name__
+        if not isinstance(param_group, Mapping):
+            raise TypeError(f"{name}: a parameter group must be a dict, got "
+                            f"{type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(f"{name}: a parameter group needs a 'params' entry")
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
+            if p.dtype.kind not in "fc":
+                raise TypeError(f"{name}: can only optimize floating-point tensors, got "
+                                f"dtype {p.dtype}")
+            if not p.is_leaf:
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (one computed "
+                                 "by an op); optimize the leaves it came from")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        ids = [id(p) for p in params]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{name}: a parameter appears twice in the same group")
+        if seen.intersection(ids):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+
+        group: dict[str, Any] = {"params": params}
+        for key, value in param_group.items():
+            if key == "params":
+                continue
+            if key not in self.defaults:
+                raise ValueError(
+                    f"{name}: unknown hyperparameter `{key}` in a parameter group; "
+                    f"{name} has: {', '.join(self.defaults)}"
+                )
+            group[key] = _VALIDATORS[key](key, value)
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Checks that involve several hyperparameters at once (override when needed)."""
+
+    # -------------------------------------------------------------------- step
+    def zero_grad(self) -> None:
+        """Forget all gradients (``p.grad = None``) before the next ``backward()``."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient, once.
+
+        ``closure`` (optional) re-evaluates the model and returns the loss; it is called
+        with gradient recording on, before the update, and its result is returned.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        xp = backend.xp
+        states = self.state
+        scratch = self._scratch
+        decoupled = self._decoupled_weight_decay
+        update = self._update
+        for group in self.param_groups:
+            wd = group["weight_decay"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                w = p.data
+                g = grad.data
+                if g.shape != w.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}: gradient of shape {g.shape} does not "
+                        f"match its parameter of shape {w.shape}"
+                    )
+                state = states.get(p)
+                if state is None:
+                    state = states[p] = {"step": 0, **self._init_state(w, group)}
+                bufs = scratch.get(p)
+                if bufs is None:
+                    bufs = scratch[p] = [xp.empty_like(w), None]
+                state["step"] += 1
+                if wd != 0.0:
+                    if decoupled:  # w ← w − lr·λ·w
+                        xp.multiply(w, 1.0 - group["lr"] * wd, out=w)
+                    else:  # g ← g + λ·w, into a buffer: the gradient array is read-only to us
+                        dbuf = bufs[1]
+                        if dbuf is None:
+                            dbuf = bufs[1] = xp.empty_like(w)
+                        xp.multiply(w, wd, out=dbuf)
+                        xp.add(dbuf, g, out=dbuf)
+                        g = dbuf
+                update(w, g, state, group, bufs[0])
+        return loss
+
+    # ------------------------------------------------------- subclass interface
+    def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
+        """The per-parameter state before the first update (``"step"`` is added by the base)."""
+        return {}
+
+    def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
+                tmp: Any) -> None:
+        """Update the array ``w`` in place given its gradient ``g`` (weight decay applied).
+
+        ``state["step"]`` is already ``t`` (1 on the first update). ``tmp`` is a scratch
+        array shaped like ``w`` that the update may overwrite freely. ``g`` must not be
+        written to.
+        """
+        raise NotImplementedError
+
+    # -------------------------------------------------------------- state dict
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as plain data, for checkpoints.
+
+        Returns ``{"state": {index: {name: ndarray or number}}, "param_groups": [...]}``.
+        Parameters are numbered 0, 1, 2, ... in group order; each group lists its
+        parameters' indices under ``"params"`` and its hyperparameters as plain numbers
+        (``betas`` as a list). Arrays are copies, so later steps do not change them.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: _plain(v) for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index[id(p)] = len(index)
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                s = self.state.get(p)
+                if s is None:
+                    continue
+                state[index[id(p)]] = {
+                    k: (backend.to_numpy(v).copy() if hasattr(v, "shape") and not
+                        isinstance(v, np.generic) else _plain(v))
+                    for k, v in s.items()
+                }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict()`` returned (possibly after a JSON/npz round trip).
+
+        The optimizer must have been built over the same parameters: the number of
+        groups, the number of parameters in each and the shape of every state array must
+        match, or a ``ValueError`` says what differs. Nothing changes unless the whole
+        dict is valid. Hyperparameters are taken from the loaded groups.
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                             "'param_groups' entries")
+        saved_groups = list(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: the loaded state has {len(saved_groups)} parameter "
+                f"group(s), this optimizer has {len(self.param_groups)}"
+            )
+        by_index: dict[int, tuple[Tensor, dict[str, Any]]] = {}
+        new_groups = []
+        for i, (saved, own) in enumerate(zip(saved_groups, self.param_groups)):
+            saved_params = list(saved.get("params", []))
+            if len(saved_params) != len(own["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {i} has {len(saved_params)} "
+                    f"parameter(s) in the loaded state, {len(own['params'])} in this optimizer"
+                )
+            group: dict[str, Any] = {"params": own["params"]}
+            for key in self.defaults:
+                if key not in saved:
+                    raise ValueError(f"{name}.load_state_dict: parameter group {i} lacks "
+                                     f"hyperparameter `{key}`")
+                try:
+                    group[key] = _VALIDATORS[key](key, saved[key])
+                except ValueError as exc:
+                    raise ValueError(f"{name}.load_state_dict: parameter group {i}: {exc}") from None
+            for key, value in saved.items():  # extra entries (e.g. a scheduler's) pass through
+                if key not in group:
+                    group[key] = value
+            self._check_group(group)
+            new_groups.append(group)
+            for idx, p in zip(saved_params, own["params"]):
+                by_index[int(idx)] = (p, group)
+
+        xp = backend.xp
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for key, saved in dict(state_dict["state"]).items():
+            idx = int(key)
+            if idx not in by_index:
+                raise ValueError(f"{name}.load_state_dict: state for parameter {idx}, which "
+                                 "no parameter group lists")
+            p, group = by_index[idx]
+            expected = {"step": 0, **self._init_state(p.data, group)}
+            missing = set(expected) - set(saved)
+            extra = set(saved) - set(expected)
+            if missing or extra:
+                raise ValueError(
+                    f"{name}.load_state_dict: state of parameter {idx} has entries "
+                    f"{sorted(saved)}, expected {sorted(expected)}"
+                )
+            entry: dict[str, Any] = {}
+            for k, ref in expected.items():
+                value = saved[k]
+                if hasattr(ref, "shape"):
+                    shape = tuple(getattr(value, "shape", ()))
+                    if shape != ref.shape:
+                        raise ValueError(
+                            f"{name}.load_state_dict: state '{k}' of parameter {idx} has "
+                            f"shape {shape}, expected {tuple(ref.shape)} (the parameter's shape)"
+                        )
+                    entry[k] = xp.array(value, dtype=p.dtype, copy=True)
+                else:
+                    if hasattr(value, "shape") and tuple(value.shape) != ():
+                        raise ValueError(f"{name}.load_state_dict: state '{k}' of parameter "
+                                         f"{idx} should be a number, got shape {value.shape}")
+                    number = value.item() if hasattr(value, "item") else value
+                    entry[k] = int(number) if isinstance(ref, int) else float(number)
+            new_state[p] = entry
+
+        for own, group in zip(self.param_groups, new_groups):
+            own.clear()
+            own.update(group)
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key, value in group.items():
+                if key != "params":
+                    lines.append(f"    {key}: {value}")
+        lines.append(")")
+        return "\n".join(lines)
