@@ -1,0 +1,62 @@
+"""The model zoo: the course's networks, from linear regression to ResNet.
+
+Build one by function (``models.lenet5()``) or by name (``models.get_model("lenet5")``,
+which the CLI's ``--model`` uses). Every builder returns an untrained ``nn.Module`` whose
+last layer outputs logits.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .. import nn
+from .alexnet import AlexNet, alexnet
+from .inception import inception_small
+from .lenet import ZeroPad2d, cnn, lenet5
+from .linear_models import LinearRegression, LogisticRegression, SoftmaxRegression
+from .mlp import mlp, shallow_mlp
+from .resnet import ResNet, resnet18, resnet_small
+from .vgg import VGG, vgg16
+
+
+def softmax_regression(in_features: int = 784, num_classes: int = 10) -> SoftmaxRegression:
+    """``SoftmaxRegression`` with MNIST defaults (784 inputs, 10 classes), for the registry."""
+    return SoftmaxRegression(in_features, num_classes)
+
+
+MODELS: dict[str, Callable[..., nn.Module]] = {
+    "mlp": mlp,
+    "shallow-mlp": shallow_mlp,
+    "softmax-regression": softmax_regression,
+    "lenet5": lenet5,
+    "cnn": cnn,
+    "resnet-small": resnet_small,
+    "inception-small": inception_small,
+    "alexnet": alexnet,
+    "vgg16": vgg16,
+    "resnet18": resnet18,
+}
+
+
+def available_models() -> list[str]:
+    """The names ``get_model`` accepts."""
+    return sorted(MODELS)
+
+
+def get_model(name: str, **kwargs: Any) -> nn.Module:
+    """Build the model registered as ``name`` (underscores and case are ignored:
+    "resnet_small" == "resnet-small"), passing ``kwargs`` to its builder."""
+    key = str(name).strip().lower().replace("_", "-")
+    if key not in MODELS:
+        raise ValueError(
+            f"get_model: unknown model {name!r}; choose one of: {', '.join(available_models())}"
+        )
+    return MODELS[key](**kwargs)
+
+
+__all__ = [
+    "MODELS", "available_models", "get_model",
+    "mlp", "shallow_mlp", "softmax_regression",
+    "LinearRegression", "LogisticRegression", "SoftmaxRegression",
+    "lenet5", "cnn", "ZeroPad2d", "alexnet", "AlexNet", "vgg16", "VGG",
+    "resnet18", "resnet_small", "ResNet", "inception_small",
+]
