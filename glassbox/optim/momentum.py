@@ -18,8 +18,10 @@ sums the gradients instead, v_1 = g_1, v_t = μ·v_{t−1} + g_t:
 
 * Unrolled, v_t = Σ_k μ^{t−k} g_k and m_t = (1 − β) Σ_k β^{t−k} g_k, so with μ = β the
   average is a fixed fraction of the velocity, m_t = (1 − β) · v_t, at *every* step
-  (the first included, since m_1 = (1 − β) g_1 and v_1 = g_1). Hence
-  ``Momentum(lr=a, beta=β)`` takes exactly the steps of ``SGD(lr=a / (1 − β), momentum=β)``.
+  (the first included, since m_1 = (1 − β) g_1 and v_1 = g_1). Hence lr·m_t equals
+  lr'·v_t when lr = lr' / (1 − β): ``Momentum(lr=a, beta=β)`` takes exactly the steps of
+  ``SGD(lr=a·(1 − β), momentum=β)``, and ``SGD(lr=b, momentum=β)`` those of
+  ``Momentum(lr=b / (1 − β), beta=β)``.
 * ``SGD(momentum=β, dampening=β)`` scales new gradients by (1 − β) like the average,
   but PyTorch skips dampening on the first step (v_1 = g_1), so g_1 keeps weight
   β^{t−1} instead of (1 − β)·β^{t−1}: the two agree only up to a term
@@ -27,9 +29,10 @@ sums the gradients instead, v_1 = g_1, v_t = μ·v_{t−1} + g_t:
 * In practice: on a steady gradient g the velocity grows to g / (1 − μ), so PyTorch's
   momentum multiplies the effective learning rate by 1 / (1 − μ) (10× for μ = 0.9),
   while the averaged form keeps the step at lr·g whatever β is. A learning rate tuned
-  for the course's form must be divided by (1 − β) before it is used with
-  ``SGD(momentum=β)`` and vice versa; in the averaged form β and lr can be tuned
-  independently. Also, m_0 = 0 makes the first steps of the averaged form small
+  for the course's form must be multiplied by (1 − β) before it is used with
+  ``SGD(momentum=β)`` (0.1 becomes 0.01 for β = 0.9), and one tuned for PyTorch's form
+  divided by (1 − β) for this class; reusing it unchanged makes the steps 10× too
+  large (or small). In the averaged form β and lr can be tuned independently. Also, m_0 = 0 makes the first steps of the averaged form small
   ((1 − β)·lr·g at t = 1): unlike Adam it applies no bias correction.
 """
 from __future__ import annotations
