@@ -1,0 +1,50 @@
+"""Shared helpers for the benchmarks: timing, peak memory, synthetic MNIST-shaped data."""
+from __future__ import annotations
+
+import platform
+import resource
+import statistics
+import time
+import tracemalloc
+from typing import Callable
+
+import numpy as np
+
+
+def synthetic_mnist(n: int, seed: int = 0, image: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    shape = (n, 1, 28, 28) if image else (n, 784)
+    return rng.random(shape, dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
+
+
+def images_per_second(step: Callable[[int], None], batches: int, batch_size: int,
+                      warmup: int = 5, repeats: int = 3) -> float:
+    """Median throughput of ``repeats`` timed runs of ``batches`` steps after a warm-up."""
+    for i in range(warmup):
+        step(i)
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for i in range(batches):
+            step(i)
+        rates.append(batches * batch_size / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def peak_traced_mb(step: Callable[[int], None], steps: int = 3) -> float:
+    """Peak NumPy/Python allocation (MB) during a few steps, by tracemalloc."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    for i in range(steps):
+        step(i)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> str:
+    return f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, NumPy {np.__version__}"

@@ -1,0 +1,150 @@
+"""MLP training throughput: glassbox vs the same network written by hand in NumPy
+(and PyTorch on the CPU when it happens to be installed), in one run.
+
+Network 784-256-128-10 ReLU, softmax cross-entropy from logits, float32, batch 128,
+SGD with momentum 0.9 (or Adam with --optimizer adam), forward + backward + update.
+
+    python bench/mlp_train.py [--batches 200] [--optimizer sgd|adam]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import images_per_second, machine, max_rss_mb, peak_traced_mb, synthetic_mnist  # noqa: E402
+
+import glassbox as gb  # noqa: E402
+from glassbox import nn, optim  # noqa: E402
+
+SIZES = (784, 256, 128, 10)
+LR, MOMENTUM, BATCH = 0.01, 0.9, 128
+
+
+def numpy_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
+    """The hand-written network: manual forward, backward and update, same math."""
+    rng = np.random.default_rng(0)
+    weights = [(rng.standard_normal((i, o)) * np.sqrt(2 / i)).astype(np.float32)
+               for i, o in zip(SIZES[:-1], SIZES[1:])]
+    biases = [np.zeros(o, np.float32) for o in SIZES[1:]]
+    params = weights + biases
+    m1 = [np.zeros_like(p) for p in params]
+    m2 = [np.zeros_like(p) for p in params]
+    t = [0]
+    batches = len(x) // BATCH
+
+    def step(i: int) -> None:
+        s = (i % batches) * BATCH
+        xb, yb = x[s:s + BATCH], y[s:s + BATCH]
+        acts, zs = [xb], []
+        for k, (w, b) in enumerate(zip(weights, biases)):
+            z = acts[-1] @ w + b
+            zs.append(z)
+            acts.append(np.maximum(z, 0) if k < len(weights) - 1 else z)
+        logits = acts[-1]
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        dz = p
+        dz[np.arange(len(yb)), yb] -= 1
+        dz /= len(yb)
+        grads_w, grads_b = [None] * 3, [None] * 3
+        for k in reversed(range(len(weights))):
+            grads_w[k] = acts[k].T @ dz
+            grads_b[k] = dz.sum(axis=0)
+            if k:
+                dz = (dz @ weights[k].T) * (zs[k - 1] > 0)
+        grads = grads_w + grads_b
+        if optimizer == "sgd":
+            for p_, g, v in zip(params, grads, m1):
+                v *= MOMENTUM
+                v += g
+                p_ -= LR * v
+        else:
+            t[0] += 1
+            b1, b2, eps, lr = 0.9, 0.999, 1e-8, 1e-3
+            for p_, g, m, v in zip(params, grads, m1, m2):
+                m[:] = b1 * m + (1 - b1) * g
+                v[:] = b2 * v + (1 - b2) * g * g
+                m_hat = m / (1 - b1 ** t[0])
+                v_hat = v / (1 - b2 ** t[0])
+                p_ -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+    return step
+
+
+def glassbox_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
+    gb.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                          nn.Linear(128, 10))
+    loss_fn = nn.CrossEntropyLoss()
+    opt = (optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM) if optimizer == "sgd"
+           else optim.Adam(model.parameters(), lr=1e-3))
+    batches = len(x) // BATCH
+    xs = [gb.Tensor(x[i * BATCH:(i + 1) * BATCH]) for i in range(batches)]
+    ys = [gb.Tensor(y[i * BATCH:(i + 1) * BATCH]) for i in range(batches)]
+
+    def step(i: int) -> None:
+        loss = loss_fn(model(xs[i % batches]), ys[i % batches])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
+    import torch
+
+    torch.manual_seed(0)
+    torch.set_num_threads(os.cpu_count() or 1)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = (torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM) if optimizer == "sgd"
+           else torch.optim.Adam(model.parameters(), lr=1e-3))
+    batches = len(x) // BATCH
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step(i: int) -> None:
+        s = (i % batches) * BATCH
+        loss = loss_fn(model(xt[s:s + BATCH]), yt[s:s + BATCH])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=200, help="timed steps per repeat")
+    parser.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
+    args = parser.parse_args()
+    x, y = synthetic_mnist(BATCH * 50)
+    builders = {"numpy (hand-written)": numpy_mlp, "glassbox": glassbox_mlp}
+    try:
+        import torch  # noqa: F401
+
+        builders["pytorch (cpu)"] = torch_mlp
+    except ImportError:
+        pass
+    print(f"MLP 784-256-128-10 ReLU, batch {BATCH}, {args.optimizer}, float32 — {machine()}")
+    rates = {}
+    for name, build in builders.items():
+        step = build(x, y, args.optimizer)
+        rates[name] = images_per_second(step, args.batches, BATCH)
+        peak = peak_traced_mb(step) if name != "pytorch (cpu)" else float("nan")
+        print(f"  {name:22s} {rates[name]:10,.0f} img/s   peak traced {peak:6.1f} MB")
+    base = rates["numpy (hand-written)"]
+    for name, rate in rates.items():
+        print(f"  ratio {name} / numpy = {rate / base:.2f}")
+    if "pytorch (cpu)" in rates:
+        print(f"  ratio glassbox / pytorch = {rates['glassbox'] / rates['pytorch (cpu)']:.2f}")
+    print(f"  max RSS {max_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

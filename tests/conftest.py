@@ -1,0 +1,15 @@
+"""Test-wide settings: where the real data lives, and hypothesis' profile."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hypothesis import settings
+
+# A fresh clone beside ../shared finds the real data without any set-up.
+_shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+if "GLASSBOX_DATA" not in os.environ and _shared.is_dir():
+    os.environ["GLASSBOX_DATA"] = str(_shared)
+
+settings.register_profile("glassbox", deadline=None, max_examples=15)
+settings.load_profile("glassbox")
