@@ -1,0 +1,327 @@
+"""Keras-style training: ``fit``, ``evaluate`` and ``predict`` over mini-batches.
+
+One training step is the course's mini-batch gradient descent:
+
+    ŷ = f(x; w)                 forward pass:  out = model(x)
+    L = (1/m) Σᵢ ℓ(ŷᵢ, yᵢ)      the batch loss: loss = loss_fn(out, y)
+    ∂L/∂w                       backward pass: optimizer.zero_grad(); loss.backward()
+    w ← w − η · (update)        optimizer.step()
+
+The epoch's loss is the sample-weighted mean of the batch losses; its accuracy is the
+share of samples whose largest logit is the true class (one ``argmax`` per batch).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Iterable
+
+import numpy as np
+
+from .. import backend
+from ..core.grad_mode import no_grad
+from ..core.tensor import Tensor
+from ..random import manual_seed
+from .callbacks import Callback, CallbackList, History
+from .progress import ProgressBar
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN or infinite: the learning rate is usually too large."""
+
+
+# ------------------------------------------------------------------ data helpers
+def _is_loader(data: Any) -> bool:
+    return not isinstance(data, (tuple, list, np.ndarray, Tensor)) and hasattr(data, "__iter__")
+
+
+def as_loader(data: Any, batch_size: int | None, shuffle: bool, seed: int | None = None,
+              where: str = "fit") -> Any:
+    """``data`` as something that yields ``(x, y)`` batches.
+
+    A loader (any iterable of batches, e.g. a ``DataLoader``) is used as is; a pair
+    ``(x, y)`` of arrays or Tensors is wrapped in ``TensorDataset`` + ``DataLoader``.
+    """
+    from ..data import DataLoader, TensorDataset  # the data package imports training-free code
+
+    if _is_loader(data):
+        return data
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(
+            f"{where}: data must be a DataLoader or a pair (x, y) of arrays/Tensors, "
+            f"got {type(data).__name__}" + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else "")
+        )
+    x, y = data
+    if len(x) != len(y):
+        raise ValueError(f"{where}: x has {len(x)} samples but y has {len(y)}")
+    if len(x) == 0:
+        raise ValueError(f"{where}: got an empty dataset")
+    return DataLoader(TensorDataset(x, y), batch_size=batch_size or 32, shuffle=shuffle, seed=seed)
+
+
+def _count_correct(out: Any, y: Any) -> int | None:
+    """How many rows of logits ``out`` (N, C) put their maximum on the label; None if not a
+    classification output (then no accuracy is reported)."""
+    if out.ndim != 2 or out.shape[1] < 2:
+        return None
+    if y.ndim == 1 and y.dtype.kind in "iu":
+        return int((out.argmax(axis=1) == y).sum())
+    if y.shape == out.shape:  # one-hot / probability targets
+        return int((out.argmax(axis=1) == y.argmax(axis=1)).sum())
+    return None
+
+
+def _reraise(exc: Exception, context: str) -> None:
+    """Raise the same kind of exception with ``context`` (where in the loop) before its message.
+
+    Only the plain built-in types are rebuilt; subclasses may need other arguments, so
+    they propagate unchanged."""
+    if type(exc) in (ValueError, TypeError, IndexError):
+        raise type(exc)(f"{context}: {exc}") from exc
+    raise exc
+
+
+def _lr_of(optimizer: Any) -> float | None:
+    groups = getattr(optimizer, "param_groups", None)
+    if groups and "lr" in groups[0]:
+        return float(groups[0]["lr"])
+    return None
+
+
+def _split_batch(batch: Any, where: str) -> tuple[Tensor, Tensor]:
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise ValueError(
+            f"{where}: each batch must be a pair (x, y), got "
+            + (f"{len(batch)} items" if isinstance(batch, (tuple, list)) else type(batch).__name__)
+        )
+    x, y = batch
+    return (x if isinstance(x, Tensor) else Tensor(x)), (y if isinstance(y, Tensor) else Tensor(y))
+
+
+class _ModeGuard:
+    """Puts a model in eval mode and restores every sub-module's own mode afterwards."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __enter__(self) -> None:
+        self.modes = [(m, m.training) for m in self.model.modules()]
+        self.model.eval()
+
+    def __exit__(self, *exc: Any) -> None:
+        for module, mode in self.modes:
+            object.__setattr__(module, "training", mode)
+
+
+# ---------------------------------------------------------------------- trainer
+class Trainer:
+    """Runs the training loop; callbacks reach it as ``callback.trainer``.
+
+    Attributes callbacks may use: ``model``, ``loss_fn``, ``optimizer``, ``history``,
+    ``epoch`` (0-based, current), ``epochs`` (total), ``step`` (0-based batch index in
+    the epoch), ``steps`` (batches per epoch, or None when unknown), and
+    ``stop_training``: set it to True to stop after the current batch.
+    """
+
+    def __init__(self, model: Any, loss_fn: Any, optimizer: Any,
+                 callbacks: Iterable[Callback] = (), verbose: int = 1) -> None:
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.history = History()
+        self.stop_training = False
+        self.epoch = 0
+        self.epochs = 0
+        self.step = 0
+        self.steps: int | None = None
+        extra = [ProgressBar(verbose)] if verbose else []
+        if any(isinstance(cb, ProgressBar) for cb in callbacks):
+            extra = []  # the caller brought its own
+        self.callbacks = CallbackList([self.history, *extra, *callbacks], self)
+
+    def fit(self, train_data: Any, val_data: Any = None, epochs: int = 1,
+            batch_size: int | None = None, seed: int | None = None) -> History:
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+        if batch_size is not None and _is_loader(train_data):
+            raise ValueError("fit: batch_size is only for (x, y) data; a DataLoader has its own")
+        if seed is not None:
+            manual_seed(seed)
+        train_loader = as_loader(train_data, batch_size, shuffle=True, seed=seed)
+        val_loader = None
+        if val_data is not None:
+            val_loader = as_loader(val_data, max(batch_size or 0, 1000), shuffle=False, where="fit (val_data)")
+        try:
+            self.steps = len(train_loader)
+        except TypeError:
+            self.steps = None
+        self.epochs = int(epochs)
+        self.stop_training = False
+        cbs = self.callbacks
+        cbs.call("on_train_begin", {})
+        for epoch in range(self.epochs):
+            self.epoch = epoch
+            cbs.call("on_epoch_begin", epoch, {})
+            start = time.perf_counter()
+            logs = self._train_epoch(train_loader, epoch)
+            if val_loader is not None:
+                val = evaluate(self.model, val_loader, self.loss_fn)
+                logs.update({f"val_{k}": v for k, v in val.items()})
+            lr = _lr_of(self.optimizer)
+            if lr is not None:
+                logs["lr"] = lr
+            logs["time"] = time.perf_counter() - start
+            cbs.call("on_epoch_end", epoch, logs)
+            if self.stop_training:
+                break
+        cbs.call("on_train_end", {"epochs_run": len(self.history.epoch)})
+        return self.history
+
+    def _train_epoch(self, loader: Any, epoch: int) -> dict[str, Any]:
+        model, loss_fn, optimizer, cbs = self.model, self.loss_fn, self.optimizer, self.callbacks
+        model.train()
+        batch_begin, after_backward, batch_end = (
+            cbs.has("on_batch_begin"), cbs.has("on_after_backward"), cbs.has("on_batch_end"))
+        summed = getattr(loss_fn, "reduction", "mean") == "sum"
+        loss_sum, seen, correct = 0.0, 0, 0
+        track_acc: bool | None = None  # decided on the first batch
+        step = -1
+        for step, batch in enumerate(loader):
+            self.step = step
+            x, y = _split_batch(batch, "fit")
+            if batch_begin:
+                cbs.call("on_batch_begin", step, {"size": len(x)})
+            try:
+                out = model(x)
+                loss = loss_fn(out, y)
+            except (ValueError, TypeError, IndexError) as exc:
+                _reraise(exc, f"fit: epoch {epoch + 1}, step {step + 1}")
+            value = loss.item()
+            if not math.isfinite(value):
+                raise self._diverged(value, epoch, step)
+            optimizer.zero_grad()
+            loss.backward()
+            if after_backward:
+                cbs.call("on_after_backward", step, {"loss": value})
+            optimizer.step()
+
+            n = len(x)
+            loss_sum += value if summed else value * n
+            seen += n
+            if track_acc is not False:
+                c = _count_correct(out.data, y.data)
+                track_acc = c is not None
+                if track_acc:
+                    correct += c
+            if batch_end:
+                logs = {"size": n, "seen": seen, "loss": loss_sum / seen}
+                if track_acc:
+                    logs["accuracy"] = correct / seen
+                cbs.call("on_batch_end", step, logs)
+            if self.stop_training:
+                break
+        if seen == 0:
+            raise ValueError("fit: the training data yielded no batches")
+        logs = {"loss": loss_sum / seen}
+        if track_acc:
+            logs["accuracy"] = correct / seen
+        return logs
+
+    def _diverged(self, value: float, epoch: int, step: int) -> TrainingDivergedError:
+        lr = _lr_of(self.optimizer)
+        lr_text = f" (lr={lr:g})" if lr is not None else ""
+        hint = f" (e.g. {lr / 10:g})" if lr else ""
+        return TrainingDivergedError(
+            f"loss became {value} at epoch {epoch + 1}, step {step + 1}{lr_text}: the training "
+            f"diverged; try a smaller learning rate{hint}"
+        )
+
+
+# ----------------------------------------------------------------- public API
+def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any = None,
+        epochs: int = 1, batch_size: int | None = None, callbacks: Iterable[Callback] = (),
+        verbose: int = 1, seed: int | None = None) -> History:
+    """Train ``model`` for ``epochs`` passes over ``train_data``; returns the ``History``.
+
+    Args:
+        model: a ``Module`` mapping a batch ``x`` to outputs (logits for classification).
+        loss_fn: ``loss_fn(outputs, y)`` → scalar Tensor, e.g. ``nn.CrossEntropyLoss()``.
+        optimizer: an optimizer over ``model.parameters()``.
+        train_data: a ``DataLoader`` or a pair ``(x, y)`` of arrays/Tensors (then batched
+            by ``batch_size``, default 32, and reshuffled every epoch).
+        val_data: the same kinds; evaluated after every epoch (``val_loss``, ``val_accuracy``).
+        epochs: number of passes over the training data.
+        batch_size: only with ``(x, y)`` data.
+        callbacks: ``Callback`` objects (see ``glassbox.training.callbacks``).
+        verbose: 0 silent, 1 progress bar + epoch lines, 2 epoch lines only.
+        seed: if given, reseeds the global generator (``glassbox.manual_seed``) and the
+            shuffling, so the same seed and initial weights give the same numbers.
+
+    ``history.history`` holds per epoch ``loss``, ``accuracy`` (for class logits with
+    integer or one-hot labels), ``val_loss``/``val_accuracy``, ``lr`` and ``time`` (s).
+
+    Raises:
+        TrainingDivergedError: the loss became NaN or infinite (names the epoch and step,
+            1-based, and the learning rate).
+    """
+    trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose)
+    return trainer.fit(train_data, val_data, epochs, batch_size, seed)
+
+
+def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000) -> dict[str, float]:
+    """Mean loss (if ``loss_fn`` is given) and accuracy of ``model`` on ``data``.
+
+    Runs in eval mode without recording a graph, and restores the previous train/eval
+    mode of every sub-module afterwards. ``data`` is a loader or a pair ``(x, y)``.
+    """
+    loader = as_loader(data, batch_size, shuffle=False, where="evaluate")
+    summed = getattr(loss_fn, "reduction", "mean") == "sum"
+    loss_sum, seen, correct = 0.0, 0, 0
+    track_acc: bool | None = None
+    with _ModeGuard(model), no_grad():
+        for step, batch in enumerate(loader):
+            x, y = _split_batch(batch, "evaluate")
+            try:
+                out = model(x)
+                if loss_fn is not None:
+                    value = loss_fn(out, y).item()
+                    loss_sum += value if summed else value * len(x)
+            except (ValueError, TypeError, IndexError) as exc:
+                _reraise(exc, f"evaluate: batch {step + 1}")
+            seen += len(x)
+            if track_acc is not False:
+                c = _count_correct(out.data, y.data)
+                track_acc = c is not None
+                if track_acc:
+                    correct += c
+    if seen == 0:
+        raise ValueError("evaluate: the data yielded no batches")
+    result: dict[str, float] = {}
+    if loss_fn is not None:
+        result["loss"] = loss_sum / seen
+    if track_acc:
+        result["accuracy"] = correct / seen
+    return result
+
+
+def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
+    """The model's outputs (e.g. logits) for every row of ``x``, as one NumPy array.
+
+    ``x`` is an array/Tensor (cut into consecutive batches of ``batch_size``) or a loader
+    whose batches are ``(x, ...)`` tuples or bare inputs. Eval mode, no graph.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"predict: batch_size must be a positive integer, got {batch_size!r}")
+    if _is_loader(x):
+        batches: Iterable[Any] = (b[0] if isinstance(b, (tuple, list)) else b for b in x)
+    else:
+        data = x.data if isinstance(x, Tensor) else np.asarray(x)
+        if data.ndim == 0:
+            raise ValueError("predict: x must have a batch dimension, got a scalar")
+        batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
+    outputs = []
+    with _ModeGuard(model), no_grad():
+        for xb in batches:
+            out = model(xb if isinstance(xb, Tensor) else Tensor(xb))
+            outputs.append(backend.to_numpy(out.data))
+    if not outputs:
+        raise ValueError("predict: got no inputs")
+    return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
