@@ -38,12 +38,11 @@ _CHUNK = 1 << 22  # bytes per readinto call; keeps a truncated gzip stream count
 
 
 def _open(path: Path) -> BinaryIO:
-    raw = open(path, "rb")
-    head = raw.read(2)
-    raw.seek(0)
+    with open(path, "rb") as f:
+        head = f.read(2)
     if head == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
 
 
 def _read_into(stream: BinaryIO, buf: memoryview) -> tuple[int, bool]:

@@ -108,3 +108,14 @@ def test_trailing_bytes_are_an_error(tmp_path):
 def test_write_rejects_unsupported_dtype(tmp_path):
     with pytest.raises(TypeError, match="no IDX type code"):
         write_idx(tmp_path / "x", np.zeros(3, np.uint16))
+
+
+def test_corrupt_gzip_is_a_value_error(tmp_path):
+    good = write_idx(tmp_path / "g.gz", np.arange(4000, dtype=np.int32)).read_bytes()
+    p = tmp_path / "bad.gz"
+    p.write_bytes(good[:20] + bytes(b ^ 0x5A for b in good[20:]))
+    with pytest.raises(ValueError, match=str(p).replace("\\", "\\\\")):
+        read_idx(p)
+    p.write_bytes(b"\x1f\x8b" + b"garbage" * 3)
+    with pytest.raises(ValueError, match="gzip"):
+        read_idx(p)
