@@ -97,8 +97,12 @@ class LogSoftmax(Function):
     """log aⱼ = zⱼ − LSE(z);  ∂L/∂z = g − softmax(z)·Σⱼ gⱼ."""
 
     def forward(self, z: Any, axis: int = -1) -> Any:
+        xp = backend.xp
         self.axis = axis
-        out = z - log_sum_exp(z, axis)
+        # (z − m) − ln Σ e^{z−m} rather than z − LSE(z): subtracting the large m first
+        # keeps float32 exact for logits of ±1000 (z − LSE would cancel catastrophically).
+        shifted = z - z.max(axis=axis, keepdims=True)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         self.out = out
         return out
 

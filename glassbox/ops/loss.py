@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import backend
 from ..core.function import Function
-from .activation import log_sum_exp, stable_sigmoid
+from .activation import stable_sigmoid
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -66,15 +66,21 @@ class SoftmaxCrossEntropy(Function):
             )
         m, classes = logits.shape
         self.reduction, self.target = reduction, target
-        lse = log_sum_exp(logits, axis=1)
-        self.probs = xp.exp(logits - lse)
+        # LSE(z) = m + ln s with m = max z, s = Σ e^{z−m}; the losses below are written in
+        # z − m so that float32 keeps its precision at logits of ±1000.
+        m_max = logits.max(axis=1, keepdims=True)
+        shifted = logits - m_max
+        e = xp.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        self.probs = e / s
+        log_s = xp.log(s)[:, 0]
         if target.ndim == 1:
             if target.shape[0] != m:
                 raise ValueError(
                     f"cross_entropy: {m} rows of logits but {target.shape[0]} labels"
                 )
             check_class_labels(target, classes, "cross_entropy")
-            losses = lse[:, 0] - logits[xp.arange(m), target]
+            losses = log_s - shifted[xp.arange(m), target]
         else:
             if target.shape != logits.shape:
                 raise ValueError(
@@ -82,7 +88,8 @@ class SoftmaxCrossEntropy(Function):
                     f"{logits.shape}, got {target.shape}"
                 )
             target = self.target = target.astype(logits.dtype, copy=False)  # no float64 upcast
-            losses = lse[:, 0] - (logits * target).sum(axis=1)
+            # LSE − Σⱼ yⱼzⱼ = ln s − Σⱼ yⱼ(zⱼ − m) + m(1 − Σⱼ yⱼ); the last term is 0 for one-hot y
+            losses = log_s - (shifted * target).sum(axis=1) + m_max[:, 0] * (1 - target.sum(axis=1))
         return _reduce(losses, reduction)
 
     def backward(self, grad: Any) -> Any:
