@@ -160,7 +160,11 @@ class Optimizer:
         self.defaults: dict[str, Any] = {k: _VALIDATORS[k](k, v) for k, v in defaults.items()}
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
-        self._scratch: dict[Tensor, list[Any]] = {}
+        # Scratch arrays for the updates: one flat pool per (dtype, slot) sized for the
+        # largest parameter, shared by all parameters (updates run one after another),
+        # so the extra memory is one parameter's worth, not a copy of the model.
+        self._pools: dict[tuple[str, int], Any] = {}
+        self._scratch: dict[Tensor, list[Any]] = {}  # per parameter: views into the pools
 
         if isinstance(params, Tensor):
             raise TypeError(
@@ -269,7 +273,7 @@ class Optimizer:
                     state = states[p] = {"step": 0, **self._init_state(w, group)}
                 bufs = scratch.get(p)
                 if bufs is None:
-                    bufs = scratch[p] = [xp.empty_like(w), None]
+                    bufs = scratch[p] = [self._scratch_view(w, 0), None]
                 state["step"] += 1
                 if wd != 0.0:
                     if decoupled:  # w ← w − lr·λ·w
@@ -277,12 +281,27 @@ class Optimizer:
                     else:  # g ← g + λ·w, into a buffer: the gradient array is read-only to us
                         dbuf = bufs[1]
                         if dbuf is None:
-                            dbuf = bufs[1] = xp.empty_like(w)
+                            dbuf = bufs[1] = self._scratch_view(w, 1)
                         xp.multiply(w, wd, out=dbuf)
                         xp.add(dbuf, g, out=dbuf)
                         g = dbuf
                 update(w, g, state, group, bufs[0])
         return loss
+
+    def _scratch_view(self, w: Any, slot: int) -> Any:
+        """A scratch array shaped like ``w``: a view into the shared pool ``slot``."""
+        key = (w.dtype.str, slot)
+        pool = self._pools.get(key)
+        if pool is None or pool.size < w.size:
+            size = max(p.data.size for g in self.param_groups for p in g["params"]
+                       if p.data.dtype == w.dtype)
+            pool = self._pools[key] = backend.xp.empty(max(size, w.size), dtype=w.dtype)
+            # views into the old, smaller pool would keep it alive: drop them (rebuilt lazily)
+            stale = [p for p, bufs in self._scratch.items()
+                     if any(b is not None and b.dtype == w.dtype for b in bufs)]
+            for p in stale:
+                del self._scratch[p]
+        return pool[: w.size].reshape(w.shape)
 
     # ------------------------------------------------------- subclass interface
     def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:

@@ -337,3 +337,24 @@ def test_base_class_needs_an_update_rule():
     p.grad = gb.Tensor(np.ones(p.shape))
     with pytest.raises(NotImplementedError):
         opt.step()
+
+
+def test_scratch_pool_grows_for_a_bigger_group_added_later():
+    """Scratch space is shared between parameters; a larger parameter added after some
+    steps, and mixed dtypes, must still get correct updates."""
+    small = gb.Tensor(np.ones(3), requires_grad=True, dtype=np.float64)
+    other = gb.Tensor(np.ones(2), requires_grad=True)  # float32
+    opt = SGD([small, other], lr=0.1, weight_decay=0.5)
+    small.grad = gb.Tensor(np.full(3, 2.0), dtype=np.float64)
+    other.grad = gb.Tensor(np.full(2, 2.0))
+    opt.step()
+    big = gb.Tensor(np.ones((4, 5)), requires_grad=True, dtype=np.float64)
+    opt.add_param_group({"params": [big], "lr": 0.2})
+    big.grad = gb.Tensor(np.full((4, 5), 3.0), dtype=np.float64)
+    opt.step()
+    w = 1.0 - 0.1 * (2.0 + 0.5 * 1.0)
+    w = w - 0.1 * (2.0 + 0.5 * w)
+    np.testing.assert_allclose(small.data, np.full(3, w), rtol=1e-12)
+    np.testing.assert_allclose(other.data, np.full(2, w), rtol=1e-6)
+    np.testing.assert_allclose(big.data, np.full((4, 5), 1.0 - 0.2 * (3.0 + 0.5)), rtol=1e-12)
+    assert other.dtype == np.float32
