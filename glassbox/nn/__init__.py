@@ -14,3 +14,14 @@ __all__ = [
 ]
 
 # --- convolutional layers (issue 3) are exported below ---
+from .blocks import BasicBlock, InceptionBlock, ResidualBlock
+from .conv import Conv2d
+from .dropout import Dropout, Dropout2d
+from .normalization import BatchNorm1d, BatchNorm2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+
+__all__ += [
+    "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",
+    "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d",
+    "ResidualBlock", "BasicBlock", "InceptionBlock",
+]

@@ -77,3 +77,141 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str
     """Sigmoid + binary cross-entropy from logits, stable for any z; gradient σ(z) − y."""
     _loss.check_reduction(reduction)
     return _loss.BinaryCrossEntropyWithLogits.apply(logits, _as_tensor(target), reduction=reduction)
+
+
+# =====================================================================================
+# Convolutional layers (issue 3): convolution, pooling, batch norm, dropout.
+# Formulas are in glassbox/ops/{conv,pooling,normalization,dropout}.py.
+# =====================================================================================
+from .. import backend as _backend  # noqa: E402
+from ..ops import conv as _conv  # noqa: E402
+from ..ops import dropout as _dropout  # noqa: E402
+from ..ops import normalization as _norm  # noqa: E402
+from ..ops import pooling as _pool  # noqa: E402
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0) -> Tensor:
+    """2-D convolution of x (N, C, H, W) with weight (out, C, kh, kw), plus bias (out,).
+
+    ``padding``: "valid" (none), "same" (output ⌈n/s⌉ per side, TensorFlow-style: for an
+    odd total the extra row/column goes to the bottom/right; also for stride > 1), an int,
+    or (ph, pw). Output size per side: ⌊(n + 2p − f)/s⌋ + 1.
+    """
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be (out, in, kh, kw), got shape {tuple(weight.shape)}")
+    out_c, in_c, kh, kw = weight.shape
+    owner = "conv2d"
+    _conv.check_4d(x, owner, in_c)
+    stride_hw = _conv.pair(stride, "stride", owner)
+    pads = _conv.resolve_padding(padding, x.shape[2:], (kh, kw), stride_hw, owner)
+    _conv.check_fits(x.shape[2:], (kh, kw), pads, owner)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return _conv.Conv2d.apply(*inputs, stride=stride_hw, padding=pads)
+
+
+def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, owner: str):
+    _conv.check_4d(x, owner)
+    kernel = _conv.pair(kernel_size, "kernel_size", owner)
+    stride_hw = kernel if stride is None else _conv.pair(stride, "stride", owner)
+    pads = _conv.resolve_padding(padding, x.shape[2:], kernel, stride_hw, owner)
+    if any(p > k // 2 for (p, _), k in zip(pads, kernel)) and not isinstance(padding, str):
+        raise ValueError(f"{owner}: padding {padding!r} must be at most half the kernel {kernel}")
+    _conv.check_fits(x.shape[2:], kernel, pads, owner)
+    return kernel, stride_hw, pads
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Max over each kernel_size window (stride defaults to kernel_size)."""
+    kernel, stride_hw, pads = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
+    return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads)
+
+
+def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Mean over each kernel_size window; zero padding counts (count_include_pad=True)."""
+    kernel, stride_hw, pads = _pool_args(x, kernel_size, stride, padding, "avg_pool2d")
+    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads)
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+    """Average-pool to a fixed (OH, OW); 1 is global average pooling (N, C, 1, 1).
+
+    Supported when H and W are multiples of OH and OW (then it is an ``avg_pool2d`` with
+    kernel = stride = H/OH × W/OW); otherwise a ValueError.
+    """
+    owner = "adaptive_avg_pool2d"
+    _conv.check_4d(x, owner)
+    items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    h, w = x.shape[2:]
+    oh, ow = (h if items[0] is None else items[0]), (w if items[1] is None else items[1])
+    oh, ow = _conv.pair((oh, ow), "output_size", owner)
+    if h % oh or w % ow:
+        raise ValueError(
+            f"{owner}: input size {h}×{w} is not divisible by output_size {oh}×{ow}; "
+            f"only evenly dividing sizes are supported"
+        )
+    kernel = (h // oh, w // ow)
+    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=kernel, padding=((0, 0), (0, 0)))
+
+
+def batch_norm(x: Tensor, running_mean: Any, running_var: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
+               eps: float = 1e-5) -> Tensor:
+    """Batch normalization over axis 1 (channels) of (N, C), (N, C, L) or (N, C, H, W).
+
+    Training: normalize with the batch's μ and biased σ², and update the running averages
+    in place: running ← (1 − momentum)·running + momentum·batch (the variance update uses
+    the unbiased m/(m − 1)·σ², as PyTorch). Eval: normalize with the running averages.
+    ``running_mean``/``running_var`` may be None in training (no running update).
+    """
+    owner = "batch_norm"
+    running_mean = running_mean.data if isinstance(running_mean, Tensor) else running_mean
+    running_var = running_var.data if isinstance(running_var, Tensor) else running_var
+    if x.ndim < 2:
+        raise ValueError(f"{owner}: expected input (N, C, ...), got shape {tuple(x.shape)}")
+    if training:
+        m = x.data.size // x.shape[1]
+        if m <= 1:
+            raise ValueError(
+                f"{owner}: training needs more than one value per channel, got input of "
+                f"shape {tuple(x.shape)}"
+            )
+        mean, var = _norm.batch_stats(x.data)
+        if running_mean is not None:
+            running_mean *= 1.0 - momentum
+            running_mean += momentum * mean
+        if running_var is not None:
+            running_var *= 1.0 - momentum
+            running_var += (momentum * m / (m - 1)) * var
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{owner}: eval mode needs running_mean and running_var")
+        mean, var = running_mean, running_var
+    if weight is None and bias is not None:
+        weight = Tensor(_backend.xp.ones(x.shape[1], dtype=x.dtype), dtype=x.dtype)
+    inputs = [x] + [t for t in (weight, bias) if t is not None]
+    return _norm.BatchNorm.apply(*inputs, mean=mean, var=var, eps=eps, training=training)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: in training zero each unit with probability p and scale the rest
+    by 1/(1 − p); identity when not training."""
+    _dropout_check(p, "dropout")
+    if not training or p == 0.0:
+        return x
+    return _dropout.Dropout.apply(x, mask=_dropout.dropout_mask(x.shape, p, x.dtype))
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel dropout for (N, C, H, W): whole feature maps are zeroed together."""
+    _dropout_check(p, "dropout2d")
+    _conv.check_4d(x, "dropout2d")
+    if not training or p == 0.0:
+        return x
+    mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype)
+    return _dropout.Dropout.apply(x, mask=mask)
+
+
+def _dropout_check(p: float, owner: str) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{owner}: drop probability p must be in [0, 1], got {p}")

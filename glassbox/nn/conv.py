@@ -1,0 +1,85 @@
+"""``Conv2d``: the convolutional layer (formulas and im2col in ``ops/conv.py``)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.tensor import Tensor
+from ..ops import conv as _conv
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Conv2d(Module):
+    """out_channels filters of kh×kw×in_channels slid over the input; each output pixel is a
+    filter's weighted sum over one window plus the filter's bias.
+
+    Args:
+        in_channels: n_c of the input; out_channels: number of filters n_c of the output.
+        kernel_size: f, or (kh, kw) for a rectangular kernel.
+        stride: s, or (sh, sw).
+        padding: "valid" (p = 0), "same" (output ⌈n/s⌉ pixels per side; with stride > 1
+            the padding is computed TensorFlow-style and may be one larger at the
+            bottom/right), an int p, or (ph, pw).
+        bias: learn one bias per filter (default True).
+        dtype: parameter dtype (float32; float64 for gradient checks).
+
+    Shapes: (N, in_channels, H, W) → (N, out_channels, OH, OW), with
+    OH = ⌊(H + 2p − f)/s⌋ + 1 (and likewise OW).
+
+    Attributes:
+        weight: (out_channels, in_channels, kh, kw), He/Kaiming-uniform with
+            fan_in = in_channels·kh·kw.  bias: (out_channels,), zeros.
+
+    A 1×1 convolution is a dense layer over the channels applied at every pixel: it mixes
+    and resizes the channel dimension (the bottleneck in Inception).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, bias: bool = True, dtype: type = np.float32) -> None:
+        super().__init__()
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(
+                    f"Conv2d: expected a positive integer for `{name}`. Received: {name}={value!r}"
+                )
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _conv.pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = _conv.pair(stride, "stride", "Conv2d")
+        # validate now (with a dummy size) so a bad padding fails at construction
+        _conv.resolve_padding(padding, (1, 1), self.kernel_size, self.stride, "Conv2d")
+        self.padding = padding.lower() if isinstance(padding, str) else padding
+        kh, kw = self.kernel_size
+        self.weight = Parameter(np.empty((out_channels, in_channels, kh, kw), dtype=dtype), dtype=dtype)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(out_channels, dtype=dtype), dtype=dtype) if bias else None
+        )
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, nonlinearity="relu")
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def output_shape(self, in_hw: tuple[int, int]) -> tuple[int, int]:
+        """(OH, OW) for an input of H×W: ⌊(n + 2p − f)/s⌋ + 1 per side."""
+        pads = _conv.resolve_padding(self.padding, in_hw, self.kernel_size, self.stride, "Conv2d")
+        return _conv.conv_out_hw(in_hw, self.kernel_size, self.stride, pads)
+
+    def forward(self, x: Tensor) -> Tensor:
+        owner = repr(self)
+        _conv.check_4d(x, owner, self.in_channels)
+        pads = _conv.resolve_padding(self.padding, x.shape[2:], self.kernel_size, self.stride, owner)
+        _conv.check_fits(x.shape[2:], self.kernel_size, pads, owner)
+        inputs = (x, self.weight) if self.bias is None else (x, self.weight, self.bias)
+        return _conv.Conv2d.apply(*inputs, stride=self.stride, padding=pads)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding!r}")
+        return text if self.bias is not None else text + ", bias=False"
+
+
+__all__ = ["Conv2d"]

@@ -1,0 +1,33 @@
+"""Dropout layers (inverted dropout; formula in ``ops/dropout.py``)."""
+from __future__ import annotations
+
+from ..core.tensor import Tensor
+from . import functional as F
+from .module import Module
+
+
+class Dropout(Module):
+    """In training, zero each unit with probability p and multiply the survivors by
+    1/keep_prob (keep_prob = 1 − p), so the expected activation is unchanged; in eval mode
+    (``model.eval()``) the identity. The mask comes from the global generator
+    (``glassbox.manual_seed``)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: drop probability p must be in [0, 1], got {p}")
+        self.p = float(p)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout for (N, C, H, W): zeroes whole feature maps with probability p
+    (neighbouring pixels are strongly correlated, so dropping single pixels does little)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout2d(x, self.p, self.training)

@@ -1,0 +1,221 @@
+"""2-D convolution as one fused op: im2col + a single (batched) matrix product.
+
+Notation of the course: an input of n×n pixels, a filter of f×f, padding p, stride s gives
+
+    n_out = ⌊(n + 2p − f)/s⌋ + 1
+
+pixels per side ("valid" padding: p = 0, so n − f + 1; "same" padding: the output keeps
+⌈n/s⌉ pixels). Each output value is a filter's weighted sum over one window of all input
+channels, plus the filter's bias — a dot product between the flattened window and the
+flattened filter. Gathering every window into a column ("im2col") turns the whole layer
+into one matrix product, which BLAS runs fast.
+
+The helpers here are shared with the pooling ops: ``pair``, ``resolve_padding``,
+``pad_input`` and ``windows`` (the strided window view, no copy).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..core.function import Function
+
+Pair = tuple[int, int]
+Padding2d = tuple[Pair, Pair]  # ((top, bottom), (left, right))
+
+
+def pair(value: Any, name: str, owner: str) -> Pair:
+    """An int or a pair of ints as (height, width), checked to be positive integers."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+        raise ValueError(f"{owner}: `{name}` must be an int or a pair of ints, got {value!r}")
+    if any(v <= 0 for v in items):
+        raise ValueError(f"{owner}: `{name}` must be positive, got {value!r}")
+    return items[0], items[1]
+
+
+def output_size(n: int, f: int, pad_total: int, s: int) -> int:
+    """⌊(n + 2p − f)/s⌋ + 1, with 2p generalized to the padding added on both sides."""
+    return (n + pad_total - f) // s + 1
+
+
+def same_padding(n: int, f: int, s: int) -> Pair:
+    """TensorFlow's "same": pad so the output has ⌈n/s⌉ pixels; the odd pixel goes after.
+
+    With stride 1 this is the course's p = (f − 1)/2 on each side for odd f.
+    """
+    out = -(-n // s)
+    total = max((out - 1) * s + f - n, 0)
+    return total // 2, total - total // 2
+
+
+def resolve_padding(padding: Any, in_hw: Pair, kernel: Pair, stride: Pair, owner: str) -> Padding2d:
+    """Turn ``padding`` ("valid", "same", p, (ph, pw)) into ((top, bottom), (left, right))."""
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return (0, 0), (0, 0)
+        if mode == "same":
+            return (same_padding(in_hw[0], kernel[0], stride[0]),
+                    same_padding(in_hw[1], kernel[1], stride[1]))
+        raise ValueError(f"{owner}: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+    items = tuple(padding) if isinstance(padding, (tuple, list)) else (padding, padding)
+    if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                  for v in items):
+        raise ValueError(
+            f"{owner}: padding must be 'valid', 'same', a non-negative int or a pair of them, "
+            f"got {padding!r}"
+        )
+    return (items[0], items[0]), (items[1], items[1])
+
+
+def check_4d(x: Any, owner: str, channels: int | None = None) -> None:
+    """A clear error unless ``x`` is (N, C, H, W) with the expected C."""
+    if x.ndim != 4:
+        expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
+        raise ValueError(f"{owner}: expected a 4-D input {expected}, got shape {tuple(x.shape)}")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(
+            f"{owner}: expected input with {channels} channels, shape (N, {channels}, H, W), "
+            f"got shape {tuple(x.shape)}"
+        )
+
+
+def pad_input(x: Any, padding: Padding2d, value: float = 0.0) -> Any:
+    """x with ``padding`` rows/columns of ``value`` around H and W (x itself when none)."""
+    (top, bottom), (left, right) = padding
+    if top == bottom == left == right == 0:
+        return x
+    n, c, h, w = x.shape
+    out = backend.xp.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = x
+    return out
+
+
+def windows(xp_: Any, kernel: Pair, stride: Pair, out_hw: Pair, layout: str = "kernel_first") -> Any:
+    """A strided view (no copy) of every f×f window of the padded input.
+
+    ``layout="kernel_first"`` gives (N, C, kh, kw, OH, OW), the order whose copy is the im2col
+    matrix; ``"kernel_last"`` gives (N, C, OH, OW, kh, kw), handy for pooling.
+    """
+    xp = backend.xp
+    (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out_hw
+    n, c = xp_.shape[:2]
+    s_n, s_c, s_h, s_w = xp_.strides
+    if layout == "kernel_first":
+        shape, strides = (n, c, kh, kw, oh, ow), (s_n, s_c, s_h, s_w, s_h * sh, s_w * sw)
+    else:
+        shape, strides = (n, c, oh, ow, kh, kw), (s_n, s_c, s_h * sh, s_w * sw, s_h, s_w)
+    return xp.lib.stride_tricks.as_strided(xp_, shape, strides, writeable=False)
+
+
+def scatter_windows(dwin: Any, padded_shape: tuple[int, ...], stride: Pair) -> Any:
+    """col2im: add each window's gradient back onto the (padded) input positions it came from.
+
+    ``dwin`` is (N, C, kh, kw, OH, OW). Overlapping windows add up. The loop runs over the
+    kh·kw kernel offsets only; each step is one vectorized strided add of a whole
+    (N, C, OH, OW) slab.
+    """
+    xp = backend.xp
+    _, _, kh, kw, oh, ow = dwin.shape
+    sh, sw = stride
+    out = xp.zeros(padded_shape, dtype=dwin.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += dwin[:, :, i, j]
+    return out
+
+
+def crop(x: Any, padding: Padding2d) -> Any:
+    """Remove ``padding`` again (a view)."""
+    (top, bottom), (left, right) = padding
+    h, w = x.shape[2], x.shape[3]
+    return x[:, :, top:h - bottom, left:w - right]
+
+
+class Conv2d(Function):
+    """Z = W ∗ X + b, the 2-D convolution (cross-correlation, as in every DL library).
+
+    Forward (im2col): each window of the padded input, all C channels, flattened to a
+    column of length C·kh·kw, so the input becomes cols of shape (N, C·kh·kw, OH·OW); with
+    W reshaped to (out, C·kh·kw),
+
+        Z[n] = W · cols[n] + b        (one batched matmul, output already N, out, OH, OW).
+
+    Backward, with G = ∂L/∂Z reshaped to (N, out, OH·OW):
+
+        ∂L/∂W = Σₙ G[n] · cols[n]ᵀ,   ∂L/∂b = Σ_{n, pixels} G,
+        ∂L/∂cols[n] = Wᵀ · G[n],      then col2im: every window's gradient is added back
+                                       onto the input pixels it covered (overlaps add).
+
+    Args (keyword, already resolved by ``nn.functional.conv2d``):
+        stride: (sh, sw);  padding: ((top, bottom), (left, right)).
+    """
+
+    def forward(self, x: Any, weight: Any, bias: Any = None, stride: Pair = (1, 1),
+                padding: Padding2d = ((0, 0), (0, 0))) -> Any:
+        xp = backend.xp
+        n, c, h, w = x.shape
+        out_c, _, kh, kw = weight.shape
+        (pt, pb), (pl, pr) = padding
+        oh = output_size(h, kh, pt + pb, stride[0])
+        ow = output_size(w, kw, pl + pr, stride[1])
+        padded = pad_input(x, padding)
+        if kh == kw == 1:  # 1×1 conv: the columns are just the (strided) pixels
+            sampled = padded[:, :, ::stride[0], ::stride[1]]
+            cols = xp.ascontiguousarray(sampled).reshape(n, c, oh * ow)
+        else:
+            cols = xp.ascontiguousarray(windows(padded, (kh, kw), stride, (oh, ow)))
+            cols = cols.reshape(n, c * kh * kw, oh * ow)
+        w2 = weight.reshape(out_c, c * kh * kw)
+        # w2[None] (not w2): NumPy's matmul takes a slow non-BLAS path for a 2-D @ 3-D broadcast.
+        out = xp.matmul(w2[None], cols)
+        if bias is not None:
+            out += bias.reshape(1, out_c, 1)
+        self.in_shape, self.padded_shape = x.shape, padded.shape
+        self.stride, self.padding, self.weight = stride, padding, weight
+        self.cols = cols if self.needs_input_grad[1] else None
+        return out.reshape(n, out_c, oh, ow)
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        xp = backend.xp
+        needs = self.needs_input_grad
+        weight = self.weight
+        n, out_c, oh, ow = grad.shape
+        g = grad.reshape(n, out_c, oh * ow)
+        dw = dx = db = None
+        if needs[1]:
+            dw = xp.matmul(g, self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+            self.cols = None
+        if len(needs) > 2 and needs[2]:
+            db = g.sum(axis=(0, 2))
+        if needs[0]:
+            c, kh, kw = weight.shape[1:]
+            dcols = xp.matmul(weight.reshape(out_c, -1).T[None], g)
+            if kh == kw == 1 and self.stride == (1, 1):
+                dpadded = dcols.reshape(self.padded_shape)
+            else:
+                dcols = dcols.reshape(n, c, kh, kw, oh, ow)
+                dpadded = scatter_windows(dcols, self.padded_shape, self.stride)
+            dx = crop(dpadded, self.padding)
+        return (dx, dw) if len(needs) == 2 else (dx, dw, db)
+
+
+def conv_out_hw(in_hw: Pair, kernel: Pair, stride: Pair, padding: Padding2d) -> Pair:
+    """Output (OH, OW) by the course's formula."""
+    return (output_size(in_hw[0], kernel[0], sum(padding[0]), stride[0]),
+            output_size(in_hw[1], kernel[1], sum(padding[1]), stride[1]))
+
+
+def check_fits(in_hw: Pair, kernel: Pair, padding: Padding2d, owner: str) -> None:
+    """A clear error when the kernel is larger than the padded input."""
+    ph, pw = in_hw[0] + sum(padding[0]), in_hw[1] + sum(padding[1])
+    if kernel[0] > ph or kernel[1] > pw:
+        raise ValueError(
+            f"{owner}: kernel {kernel[0]}×{kernel[1]} is larger than the padded input "
+            f"{ph}×{pw} (input {in_hw[0]}×{in_hw[1]}, padding {padding})"
+        )
+
+
+__all__ = ["Conv2d", "pair", "resolve_padding", "output_size", "same_padding", "windows",
+           "scatter_windows", "pad_input", "crop", "check_4d", "check_fits", "conv_out_hw"]
