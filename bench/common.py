@@ -17,18 +17,33 @@ def synthetic_mnist(n: int, seed: int = 0, image: bool = False) -> tuple[np.ndar
     return rng.random(shape, dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
 
 
-def images_per_second(step: Callable[[int], None], batches: int, batch_size: int,
-                      warmup: int = 5, repeats: int = 3) -> float:
-    """Median throughput of ``repeats`` timed runs of ``batches`` steps after a warm-up."""
-    for i in range(warmup):
-        step(i)
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for i in range(batches):
+
+
+def compare_throughput(steps: dict[str, Callable[[int], None]], batches: int, batch_size: int,
+                       warmup: int = 5, repeats: int = 5) -> dict[str, float]:
+    """Median img/s of each step function, the runs interleaved (a, b, a, b, …) so that
+    load from other processes on a shared machine hits every contender alike."""
+    for step in steps.values():
+        for i in range(warmup):
             step(i)
-        rates.append(batches * batch_size / (time.perf_counter() - start))
-    return statistics.median(rates)
+    rates: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for i in range(batches):
+                step(i)
+            rates[name].append(batches * batch_size / (time.perf_counter() - start))
+    return {name: statistics.median(r) for name, r in rates.items()}
+
+
+def report(title: str, rates: dict[str, float], peaks: dict[str, float], baseline: str) -> None:
+    print(title)
+    for name, rate in rates.items():
+        peak = peaks.get(name, float("nan"))
+        print(f"  {name:24s} {rate:10,.0f} img/s   peak traced memory {peak:7.1f} MB")
+    for name, rate in rates.items():
+        if name != baseline:
+            print(f"  ratio {name} / {baseline}: {rate / rates[baseline]:.2f}")
 
 
 def peak_traced_mb(step: Callable[[int], None], steps: int = 3) -> float:

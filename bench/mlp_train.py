@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import images_per_second, machine, max_rss_mb, peak_traced_mb, synthetic_mnist  # noqa: E402
+from common import compare_throughput, machine, max_rss_mb, peak_traced_mb, report, synthetic_mnist  # noqa: E402
 
 import glassbox as gb  # noqa: E402
 from glassbox import nn, optim  # noqa: E402
@@ -131,18 +131,13 @@ def main() -> None:
         builders["pytorch (cpu)"] = torch_mlp
     except ImportError:
         pass
-    print(f"MLP 784-256-128-10 ReLU, batch {BATCH}, {args.optimizer}, float32 — {machine()}")
-    rates = {}
-    for name, build in builders.items():
-        step = build(x, y, args.optimizer)
-        rates[name] = images_per_second(step, args.batches, BATCH)
-        peak = peak_traced_mb(step) if name != "pytorch (cpu)" else float("nan")
-        print(f"  {name:22s} {rates[name]:10,.0f} img/s   peak traced {peak:6.1f} MB")
-    base = rates["numpy (hand-written)"]
-    for name, rate in rates.items():
-        print(f"  ratio {name} / numpy = {rate / base:.2f}")
+    steps = {name: build(x, y, args.optimizer) for name, build in builders.items()}
+    peaks = {name: peak_traced_mb(step) for name, step in steps.items() if "pytorch" not in name}
+    rates = compare_throughput(steps, args.batches, BATCH)
+    report(f"MLP 784-256-128-10 ReLU, batch {BATCH}, {args.optimizer}, float32 — {machine()}",
+           rates, peaks, baseline="numpy (hand-written)")
     if "pytorch (cpu)" in rates:
-        print(f"  ratio glassbox / pytorch = {rates['glassbox'] / rates['pytorch (cpu)']:.2f}")
+        print(f"  ratio glassbox / pytorch (cpu): {rates['glassbox'] / rates['pytorch (cpu)']:.2f}")
     print(f"  max RSS {max_rss_mb():.0f} MB")
 
 

@@ -5,15 +5,22 @@
     >>> (x * x).sum().backward()
     >>> x.grad
     tensor([2., 4., 6.])
+
+Where things are: ``core`` (Tensor, autodiff engine), ``ops`` (every differentiable op,
+forward and backward side by side), ``nn`` (layers, losses, init), ``optim``, ``data``,
+``training`` (fit, callbacks, checkpoints), ``models`` (the zoo), ``cli``.
 """
-from . import backend
+from . import backend, data, models, nn, optim, training
 from .core import (
     Function, Tensor, arange, as_tensor, enable_grad, full, is_grad_enabled, no_grad,
     ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
 )
+from .gradcheck import GradcheckError, gradcheck
 from .ops.elementwise import maximum, minimum, where
 from .ops.shape import cat, concatenate, pad, stack
 from .random import manual_seed
+from .summary import summary
+from .training import evaluate, fit, predict
+from .training.checkpoint import load_checkpoint, save_checkpoint
 
 __version__ = "0.1.0"
-from .gradcheck import GradcheckError, gradcheck
