@@ -133,7 +133,8 @@ def _run_forward(model: Module, input_shape: tuple[int, ...], batch_size: int
 
 
 def summary(model: Module, input_shape: int | Sequence[int] | None = None, batch_size: int = 1,
-            print_fn: Callable[[str], Any] | None = print, forward: bool = True) -> SummaryResult:
+            print_fn: Callable[[str], Any] | None = print, forward: bool = True,
+            max_depth: int | None = None) -> SummaryResult:
     """Print (and return) a table of ``model``'s layers.
 
     Args:
@@ -143,6 +144,8 @@ def summary(model: Module, input_shape: int | Sequence[int] | None = None, batch
         batch_size: the batch size of the zeros fed through the model.
         print_fn: called with each line of the table; ``None`` prints nothing.
         forward: False lists the parameters without running the model.
+        max_depth: hide rows nested deeper than this inside blocks (0 shows a
+            ``ResidualBlock`` as one row); the totals still count everything.
 
     Rows: every leaf layer, and every composite block that is not a plain ``Sequential`` /
     ``ModuleList`` (indented by depth, its children below it). Totals count each parameter
@@ -166,19 +169,23 @@ def summary(model: Module, input_shape: int | Sequence[int] | None = None, batch
 
     rows: list[SummaryRow] = []
     seen: set[int] = set()
+    shown: set[str] = set()  # names of the rows so far: a row is indented once per shown ancestor
     for name, module in model.named_modules():
         has_children = bool(module._modules)
         own, own_trainable = _own_params(module, seen)
         is_root = name == ""
-        if has_children and _is_plain_container(module) and own == 0:
+        if has_children and own == 0 and (is_root or _is_plain_container(module)):
             continue
-        if is_root and has_children and own == 0:
+        parts = name.split(".")
+        depth = sum(".".join(parts[:k]) in shown for k in range(1, len(parts)))
+        if max_depth is not None and depth > max_depth:
             continue
+        shown.add(name)
         subtree = sum(p.size for p in module.parameters())
         subtree_trainable = sum(p.size for p in module.parameters() if p.requires_grad)
         rows.append(SummaryRow(
             name=name, layer_type=type(module).__name__,
-            depth=0 if is_root else name.count("."),
+            depth=depth,
             output_shape=shapes.get(id(module)),
             num_params=own,
             total_params=subtree if has_children else own,

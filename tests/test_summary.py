@@ -119,6 +119,13 @@ def test_resnet_small_block_rows_and_buffers():
     assert [b.output_shape for b in blocks] == [(1, 16, 28, 28), (1, 32, 14, 14), (1, 64, 7, 7)]
     assert sum(r.num_params for r in result.rows) == result.total_params
     assert result.buffer_elements > 0
+    depths = {r.name: r.depth for r in result.rows}
+    assert depths["stem.0"] == depths["layer1.0"] == depths["fc"] == 0
+    assert depths["layer1.0.conv1"] == depths["layer3.0.bn2"] == 1
+    collapsed, _ = _silent(model, (1, 28, 28), max_depth=0)
+    assert all(r.depth == 0 for r in collapsed.rows)
+    assert "layer1.0.conv1" not in {r.name for r in collapsed.rows}
+    assert collapsed.total_params == result.total_params
     model.layer1.requires_grad_(False)
     frozen = sum(p.size for p in model.layer1.parameters())
     assert _silent(model, None)[0].non_trainable_params == frozen > 0
