@@ -119,11 +119,14 @@ def _run_forward(model: Module, input_shape: tuple[int, ...], batch_size: int
             x = Tensor._from_op(np.zeros((batch_size, *input_shape), dtype=dtype), None)
             try:
                 out = model(x)
-            except Exception as exc:
-                raise type(exc)(
-                    f"summary: the forward pass of {type(model).__name__} on an input of shape "
-                    f"{(batch_size, *input_shape)} failed: {exc}"
-                ) from exc
+            except (ValueError, TypeError, RuntimeError) as exc:
+                message = (f"summary: the forward pass of {type(model).__name__} on an input of "
+                           f"shape {(batch_size, *input_shape)} failed: {exc}")
+                try:
+                    located = type(exc)(message)
+                except Exception:  # an exception type that takes other arguments
+                    raise exc from None
+                raise located from exc
     finally:
         for handle in handles:
             handle.remove()
