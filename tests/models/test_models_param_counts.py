@@ -40,3 +40,11 @@ def test_resnet18_layout():
     conv1 = model.stem[0]
     assert conv1.weight.shape == (64, 3, 7, 7) and conv1.bias is None
     assert model.fc.in_features == 512 and model.fc.out_features == 10
+
+
+def test_resnet18_forward_on_a_small_image():
+    # the adaptive average pool makes the head independent of the input size
+    import glassbox as gb
+    model = models.resnet18(num_classes=10).eval()
+    with gb.no_grad():
+        assert model(gb.randn(1, 3, 64, 64)).shape == (1, 10)
