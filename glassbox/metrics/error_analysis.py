@@ -59,7 +59,11 @@ def error_analysis(y_true: Any, probs_or_logits: Any, top_pairs: int = 10, top_e
               "fraction_of_true": float(counts[i] / support[rows[i]])} for i in order]
 
     wrong = np.flatnonzero(pred != t)
-    order = wrong[np.lexsort((wrong, -conf[wrong]))][:top_examples]
+    cand = wrong
+    if 0 < top_examples < wrong.size:  # keep every candidate tied with the k-th largest, then sort few
+        kth = np.partition(conf[wrong], wrong.size - top_examples)[wrong.size - top_examples]
+        cand = wrong[conf[wrong] >= kth]
+    order = cand[np.lexsort((cand, -conf[cand]))][:max(top_examples, 0)]
     examples = [{"index": int(i), "true": int(t[i]), "predicted": int(pred[i]),
                  "confidence": float(conf[i]), "true_probability": float(probs[i, t[i]])}
                 for i in order]

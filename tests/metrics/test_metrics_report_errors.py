@@ -99,3 +99,14 @@ def test_error_analysis_no_errors_and_bad_input():
         error_analysis([0, 1, 1], np.eye(2))
     with pytest.raises(ValueError, match="class id 2 but scores has only 2 columns"):
         error_analysis([0, 2], np.eye(2))
+
+
+def test_confident_errors_match_a_full_sort_with_ties():
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(4), size=300).round(2)  # rounding makes many tied confidences
+    probs /= probs.sum(axis=1, keepdims=True)
+    y = rng.integers(0, 4, 300)
+    out = error_analysis(y, probs, top_examples=20)
+    pred, conf = probs.argmax(1), probs.max(1)
+    ref = sorted((i for i in range(300) if pred[i] != y[i]), key=lambda i: (-conf[i], i))[:20]
+    assert [e["index"] for e in out["confident_errors"]] == ref
