@@ -11,3 +11,14 @@ __all__ = [
     "load_mnist", "download_mnist", "search_dirs", "DatasetNotFoundError",
     "random_split", "train_val_split", "one_hot", "normalize", "standardize", "Standardizer",
 ]
+
+from . import augment
+from .augment import (
+    AugmentedLoader, BrightnessContrast, Compose, GaussianNoise, RandomCrop, RandomHorizontalFlip,
+    RandomRotation, RandomShift, default_digit_augmentation,
+)
+
+__all__ += [
+    "augment", "AugmentedLoader", "Compose", "RandomShift", "RandomCrop", "RandomRotation",
+    "RandomHorizontalFlip", "GaussianNoise", "BrightnessContrast", "default_digit_augmentation",
+]
