@@ -126,6 +126,36 @@ def scatter_windows(dwin: Any, padded_shape: tuple[int, ...], stride: Pair) -> A
     return out
 
 
+def input_grad_stride1(weight: Any, grad: Any, padded_shape: tuple[int, ...]) -> Any:
+    """∂L/∂(padded input) of a stride-1 convolution: the matmul Wᵀ·G, then col2im.
+
+    The col2im adds here run along whole flattened rows. Every output row is widened from
+    OW to the padded width Wp with zero gradient columns; then window offset (i, j) of all
+    OH rows of an image lands on ONE contiguous run of the flattened padded image, starting
+    at i·Wp + j. A slab add over long contiguous runs is several times faster than over
+    many short OW-long rows (small LeNet-sized maps). The zero columns only ever add 0,
+    including where a run overhangs the end of a row.
+    """
+    xp = backend.xp
+    n, out_c, oh, ow = grad.shape
+    c, kh, kw = weight.shape[1:]
+    hp, wp = padded_shape[2], padded_shape[3]
+    if ow == wp:
+        g_wide = grad.reshape(n, out_c, oh * wp)
+    else:
+        g_wide = xp.zeros((n, out_c, oh, wp), dtype=grad.dtype)
+        g_wide[..., :ow] = grad
+        g_wide = g_wide.reshape(n, out_c, oh * wp)
+    dcols = xp.matmul(weight.reshape(out_c, -1).T[None], g_wide).reshape(n, c, kh, kw, oh * wp)
+    run = oh * wp
+    flat = xp.zeros((n, c, hp * wp + kw - 1), dtype=grad.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            start = i * wp + j
+            flat[:, :, start:start + run] += dcols[:, :, i, j]
+    return flat[:, :, :hp * wp].reshape(n, c, hp, wp)
+
+
 def crop(x: Any, padding: Padding2d) -> Any:
     """Remove ``padding`` again (a view)."""
     (top, bottom), (left, right) = padding
@@ -191,10 +221,12 @@ class Conv2d(Function):
             db = g.sum(axis=(0, 2))
         if needs[0]:
             c, kh, kw = weight.shape[1:]
-            dcols = xp.matmul(weight.reshape(out_c, -1).T[None], g)
-            if kh == kw == 1 and self.stride == (1, 1):
-                dpadded = dcols.reshape(self.padded_shape)
+            if self.stride == (1, 1) and (kh, kw) != (1, 1):
+                dpadded = input_grad_stride1(weight, grad, self.padded_shape)
+            elif self.stride == (1, 1):  # 1×1: the columns are the pixels themselves
+                dpadded = xp.matmul(weight.reshape(out_c, -1).T[None], g).reshape(self.padded_shape)
             else:
+                dcols = xp.matmul(weight.reshape(out_c, -1).T[None], g)
                 dcols = dcols.reshape(n, c, kh, kw, oh, ow)
                 dpadded = scatter_windows(dcols, self.padded_shape, self.stride)
             dx = crop(dpadded, self.padding)

@@ -46,9 +46,13 @@ class MaxPool2d(Function):
 
     ∂L/∂x routes each window's gradient to the position of its maximum only (the others
     did not affect the output). On ties exactly one position gets it — the first in
-    row-major order within the window (``argmax``) — so the gradient is never
-    double-counted; overlapping windows that share a maximum add up there.
-    Padding uses −∞, so padded cells are never the maximum.
+    row-major order within the window — so the gradient is never double-counted;
+    overlapping windows that share a maximum add up there. Padding uses −∞, so padded
+    cells are never the maximum.
+
+    The windows are copied once into kh·kw contiguous "planes" (plane q holds the q-th cell
+    of every window); the running max and its index are then a few whole-plane ops per
+    kernel cell, instead of an argmax over many tiny rows.
     """
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
@@ -60,25 +64,32 @@ class MaxPool2d(Function):
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
         self.tiled = _tiles(kernel, stride, padding)
         if self.tiled:
-            flat = _tiled(x, kernel, (oh, ow)).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, kk)
+            view = _tiled(x, kernel, (oh, ow)).transpose(3, 5, 0, 1, 2, 4)
         else:
-            padded = pad_input(x, padding, value=-backend.xp.inf)
+            padded = pad_input(x, padding, value=-xp.inf)
             self.padded_shape = padded.shape
-            flat = windows(padded, kernel, stride, (oh, ow), layout="kernel_last").reshape(n, c, oh, ow, kk)
-        # the smallest index type keeps the saved argmax (one per output value) small
-        self.argmax = flat.argmax(axis=-1)[..., None].astype(xp.uint8 if kk < 256 else xp.int64)
-        return xp.take_along_axis(flat, self.argmax, axis=-1)[..., 0]
+            view = windows(padded, kernel, stride, (oh, ow)).transpose(2, 3, 0, 1, 4, 5)
+        planes = xp.ascontiguousarray(view).reshape(kk, -1)
+        best = planes.max(axis=0)
+        # index of the first plane that reaches the max: step past plane q while it falls short
+        index = (planes[0] != best).astype(xp.uint8 if kk < 256 else xp.int64)
+        for q in range(1, kk - 1):
+            index += (index == q) & (planes[q] != best)
+        self.index = index
+        return best.reshape(n, c, oh, ow)
 
     def backward(self, grad: Any) -> Any:
         xp = backend.xp
         n, c, oh, ow = grad.shape
         kh, kw = self.kernel
-        dflat = xp.zeros((n, c, oh, ow, kh * kw), dtype=grad.dtype)
-        xp.put_along_axis(dflat, self.argmax, grad[..., None], axis=-1)
+        g = grad.reshape(-1)
+        dplanes = xp.empty((kh * kw, g.size), dtype=grad.dtype)
+        for q in range(kh * kw):
+            xp.multiply(g, self.index == q, out=dplanes[q])
+        d = dplanes.reshape(kh, kw, n, c, oh, ow)
         if self.tiled:
-            d6 = dflat.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 2, 4, 3, 5)
-            return _untile(d6, self.in_shape)
-        dwin = dflat.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 4, 5, 2, 3)
+            return _untile(d.transpose(2, 3, 4, 0, 5, 1), self.in_shape)
+        dwin = d.transpose(2, 3, 0, 1, 4, 5)
         return crop(scatter_windows(dwin, self.padded_shape, self.stride), self.padding)
 
 
