@@ -1,0 +1,1 @@
+"""The ``glassbox`` command line: ``train``, ``evaluate``, ``summary`` (see ``glassbox --help``)."""

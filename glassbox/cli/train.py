@@ -1,0 +1,209 @@
+"""``glassbox train``: train a model on MNIST / Fashion-MNIST, save checkpoint and metrics."""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..training.callbacks import Callback
+from .common import (
+    ACTIVATIONS, DATASETS, DEFAULT_LR, OPTIMIZERS, CliError, Formatter, build_model,
+    build_optimizer, describe_optimizer, load_dataset, model_config,
+)
+
+DEFAULT_OPTIMIZER = "adam"
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_EPOCHS = 5
+DEFAULT_LABEL_SMOOTHING = 0.1
+SCHEDULES = ("cosine", "constant")
+
+
+class CosineSchedule(Callback):
+    """Cosine learning-rate decay over the whole run, updated every batch:
+
+        η_t = η₀ · ½ · (1 + cos(π · t / T)),   t = 0 … T − 1 the global step, T = epochs · steps
+
+    It starts at the optimizer's lr η₀ and glides to (almost) 0 at the last step.
+    """
+
+    def on_train_begin(self, logs: dict[str, Any]) -> None:
+        self.base = [group["lr"] for group in self.trainer.optimizer.param_groups]
+        self.total = max(1, self.trainer.epochs * (self.trainer.steps or 1))
+
+    def on_batch_begin(self, batch: int, logs: dict[str, Any]) -> None:
+        t = self.trainer.epoch * (self.trainer.steps or 1) + batch
+        factor = 0.5 * (1.0 + math.cos(math.pi * min(t, self.total) / self.total))
+        for group, lr in zip(self.trainer.optimizer.param_groups, self.base):
+            group["lr"] = lr * factor
+
+
+def smooth_labels(y: np.ndarray, num_classes: int, epsilon: float) -> np.ndarray:
+    """Label smoothing: targets (1 − ε)·onehot(y) + ε/C (float32, shape (N, C)).
+
+    The cross-entropy against these keeps the network from pushing logits to extremes,
+    which generalizes better on small training sets."""
+    targets = np.full((len(y), num_classes), epsilon / num_classes, dtype=np.float32)
+    targets[np.arange(len(y)), y] += np.float32(1.0 - epsilon)
+    return targets
+
+DESCRIPTION = """\
+Train a model on MNIST or Fashion-MNIST and save runs/<name>/checkpoint.npz and metrics.json.
+
+The defaults (MNIST, MLP 784-256-128-10 with ReLU, Adam with a cosine-decayed lr from
+3e-3, batch 32, label smoothing 0.1) reach about 95.5 % test accuracy in 4 epochs on the
+5,000-digit sample, and about 89 % on Fashion-MNIST in 10 epochs. Default (peak)
+learning rates per optimizer: """ + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + "."
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("train", help="train a model and save a checkpoint",
+                              description=DESCRIPTION, formatter_class=Formatter)
+    p.add_argument("--dataset", default="mnist", choices=DATASETS, help="which dataset")
+    p.add_argument("--data", metavar="DIR", default=None,
+                   help="folder holding the four IDX files, or <dataset>/ inside it "
+                        "(default: search $GLASSBOX_DATA and the cache, downloading if needed)")
+    p.add_argument("--no-download", action="store_true", help="never download the dataset")
+    p.add_argument("--model", default="mlp",
+                   help="model name: mlp, shallow-mlp, softmax-regression, lenet5, cnn, resnet-small, ...")
+    p.add_argument("--hidden", default=None, metavar="N,N,...",
+                   help="hidden layer widths of an mlp (default 256,128)")
+    p.add_argument("--activation", default=None, choices=ACTIVATIONS,
+                   help="hidden activation of an mlp (default relu)")
+    p.add_argument("--optimizer", default=DEFAULT_OPTIMIZER, choices=OPTIMIZERS, help="update rule")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: per optimizer)")
+    p.add_argument("--momentum", type=float, default=None,
+                   help="momentum μ / β for sgd, momentum, nesterov (default 0 for sgd, else 0.9)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty λ")
+    p.add_argument("--schedule", default="cosine", choices=SCHEDULES,
+                   help="learning-rate schedule: cosine decay from --lr to 0 over the run, or constant")
+    p.add_argument("--label-smoothing", type=float, default=DEFAULT_LABEL_SMOOTHING, metavar="EPS",
+                   help="train against (1 − ε)·onehot + ε/10; the reported training loss is "
+                        "against these targets, test/val losses against the true labels")
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="mini-batch size")
+    p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="passes over the training set")
+    p.add_argument("--val-split", type=float, default=0.0,
+                   help="fraction of the training set held out for validation; 0 reports the "
+                        "test set after every epoch instead")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: a random one, recorded in metrics.json)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default runs/<dataset>-<model>-<timestamp>)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the final result")
+    p.set_defaults(func=run)
+    return p
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.batch_size < 1:
+        raise CliError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.epochs < 0:
+        raise CliError(f"--epochs must be 0 or more, got {args.epochs}")
+    if not 0.0 <= args.val_split < 1.0:
+        raise CliError(f"--val-split must be in [0, 1), got {args.val_split}")
+    if args.weight_decay < 0:
+        raise CliError(f"--weight-decay must be 0 or more, got {args.weight_decay}")
+    if not 0.0 <= args.label_smoothing < 1.0:
+        raise CliError(f"--label-smoothing must be in [0, 1), got {args.label_smoothing}")
+    if args.momentum is not None and not 0.0 <= args.momentum < 1.0:
+        raise CliError(f"--momentum must be in [0, 1), got {args.momentum}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import manual_seed, nn
+    from ..data import train_val_split
+    from ..training import ProgressBar, evaluate, fit
+    from ..training.atomic import atomic_write_json
+    from ..training.checkpoint import save_checkpoint
+
+    started = time.perf_counter()
+    _check_args(args)
+    config = model_config(args.model, args.hidden, args.activation)  # validate before loading data
+    seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(2**31))
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+
+    (x_train, y_train), (x_test, y_test), where = load_dataset(
+        args.dataset, args.data, download=not args.no_download)
+    config["dataset"] = args.dataset
+    config["input_shape"] = list(x_train.shape[1:])
+    if args.val_split > 0:
+        (x_train, y_train), (x_val, y_val) = train_val_split(
+            x_train, y_train, args.val_split, seed=seed)
+        val_data, val_label = (x_val, y_val), "val"
+    else:
+        val_data, val_label = (x_test, y_test), "test"
+
+    manual_seed(seed)
+    model = build_model(config)
+    optimizer, opt_info = build_optimizer(args.optimizer, model.parameters(), args.lr,
+                                          args.momentum, args.weight_decay)
+    loss_fn = nn.CrossEntropyLoss()
+    n_params = model.num_parameters()
+    out = Path(args.out) if args.out else Path("runs") / (
+        f"{args.dataset}-{config['name']}-{_dt.datetime.now():%Y%m%d-%H%M%S}")
+
+    say(f"data: {args.dataset} from {where}: {len(x_train):,} train, "
+        + (f"{len(val_data[0]):,} val, " if val_label == "val" else "")
+        + f"{len(x_test):,} test images")
+    say(f"model: {config['name']} {config['kwargs'] or ''}({n_params:,} parameters); "
+        f"optimizer: {describe_optimizer(opt_info)}"
+        + (" (cosine decay)" if args.schedule == "cosine" else "")
+        + f"; batch {args.batch_size}; "
+        + (f"label smoothing {args.label_smoothing:g}; " if args.label_smoothing else "")
+        + f"{args.epochs} epochs; seed {seed}")
+
+    callbacks: list[Callback] = [CosineSchedule()] if args.schedule == "cosine" else []
+    if not args.quiet:
+        callbacks.append(ProgressBar(verbose=1, val_label=val_label))
+    targets = y_train
+    if args.label_smoothing > 0:
+        targets = smooth_labels(y_train, int(max(y_train.max(), y_test.max())) + 1, args.label_smoothing)
+    train_start = time.perf_counter()
+    history = fit(model, loss_fn, optimizer, (x_train, targets), val_data=val_data,
+                  epochs=args.epochs, batch_size=args.batch_size, callbacks=callbacks,
+                  verbose=0, seed=seed)
+    train_time = time.perf_counter() - train_start
+
+    h = history.history
+    if val_label == "test" and h.get("val_accuracy"):
+        test = {"loss": h["val_loss"][-1], "accuracy": h["val_accuracy"][-1]}
+    else:
+        test = evaluate(model, (x_test, y_test), loss_fn)
+
+    ckpt = save_checkpoint(out / "checkpoint.npz", model, optimizer, epoch=len(history.epoch),
+                           history=history, config=config,
+                           extra={"dataset": args.dataset, "seed": seed})
+    epoch_times = h.get("time", [])
+    seen = len(x_train) * len(epoch_times)
+    metrics = {
+        "dataset": args.dataset,
+        "data_dir": where,
+        "model": config["name"],
+        "config": config,
+        "num_parameters": n_params,
+        "optimizer": opt_info,
+        "batch_size": args.batch_size,
+        "schedule": args.schedule,
+        "label_smoothing": args.label_smoothing,
+        "epochs": len(history.epoch),
+        "seed": seed,
+        "test_loss": test["loss"],
+        "test_accuracy": test["accuracy"],
+        "history": history.to_dict(),
+        "train_time_s": train_time,
+        "images_per_s": seen / sum(epoch_times) if epoch_times and sum(epoch_times) > 0 else None,
+        "total_time_s": time.perf_counter() - started,
+        "finished_at": _dt.datetime.now().isoformat(timespec="seconds"),
+        "args": {k: v for k, v in vars(args).items() if k != "func"},
+    }
+    atomic_write_json(out / "metrics.json", metrics)
+
+    print(f"test accuracy {test['accuracy']:.4f} ({100 * test['accuracy']:.2f} %), "
+          f"test loss {test['loss']:.4f}; trained {len(history.epoch)} epochs in {train_time:.1f} s")
+    say(f"saved {ckpt} and {out / 'metrics.json'}")
+    sys.stdout.flush()
+    return 0
