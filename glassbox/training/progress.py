@@ -87,7 +87,7 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any]) -> None:
         self.epoch = epoch
         self.start = time.perf_counter()
-        self.last_draw = 0.0
+        self.last_draw = float("-inf")  # the first batch is always drawn
         self.seen = 0
         self._last_len = 0
 
