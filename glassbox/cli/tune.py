@@ -16,7 +16,7 @@ model for --epochs on a training split and scores it by its accuracy on a valida
 split held out of the training set (the test set is used once, for the best trial only).
 
 The learning rate is drawn log-uniformly from --lr-range (every decade equally often);
-with --beta-range a momentum-like β (SGD/momentum/nesterov momentum, or Adam's β1) is
+with --beta-range a momentum-like β (SGD/momentum/nesterov momentum, Adam's β1, RMSprop's α) is
 drawn with 1 − β log-uniform. --rounds 2 or more zooms the ranges into the region of the
 best quarter of trials after each round (coarse to fine).
 
