@@ -43,6 +43,13 @@ class CosineSchedule(Callback):
             group["lr"] = lr * factor
 
 
+def infer_dataset(data: str | None) -> str:
+    """``fashion-mnist`` when the --data path mentions it (…/fashion-mnist), else ``mnist``."""
+    if data is not None and "fashion" in str(Path(data).expanduser().absolute()).lower():
+        return "fashion-mnist"
+    return "mnist"
+
+
 def smooth_labels(y: np.ndarray, num_classes: int, epsilon: float) -> np.ndarray:
     """Label smoothing: targets (1 − ε)·onehot(y) + ε/C (float32, shape (N, C)).
 
@@ -56,15 +63,17 @@ DESCRIPTION = """\
 Train a model on MNIST or Fashion-MNIST and save runs/<name>/checkpoint.npz and metrics.json.
 
 The defaults (MNIST, MLP 784-256-128-10 with ReLU, Adam with a cosine-decayed lr from
-3e-3, batch 32, label smoothing 0.1) reach about 95.5 % test accuracy in 4 epochs on the
-5,000-digit sample, and about 89 % on Fashion-MNIST in 10 epochs. Default (peak)
+3e-3, batch 32, label smoothing 0.1, random 1-pixel shifts of the digits) reach about
+96 % test accuracy in 4 epochs on the 5,000-digit sample, and about 89 % on
+Fashion-MNIST in 10 epochs (no shifts there). Default (peak)
 learning rates per optimizer: """ + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + "."
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser("train", help="train a model and save a checkpoint",
                               description=DESCRIPTION, formatter_class=Formatter)
-    p.add_argument("--dataset", default="mnist", choices=DATASETS, help="which dataset")
+    p.add_argument("--dataset", default=None, choices=DATASETS,
+                   help="which dataset (default: fashion-mnist if the --data path names it, else mnist)")
     p.add_argument("--data", metavar="DIR", default=None,
                    help="folder holding the four IDX files, or <dataset>/ inside it "
                         "(default: search $GLASSBOX_DATA and the cache, downloading if needed)")
@@ -82,6 +91,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty λ")
     p.add_argument("--schedule", default="cosine", choices=SCHEDULES,
                    help="learning-rate schedule: cosine decay from --lr to 0 over the run, or constant")
+    p.add_argument("--augment", type=int, default=None, metavar="PIXELS",
+                   help="shift each training image by a random offset of up to this many pixels; "
+                        "0: no augmentation (default: 1 for mnist, 0 for fashion-mnist, where "
+                        "it costs accuracy in 10 epochs)")
     p.add_argument("--label-smoothing", type=float, default=DEFAULT_LABEL_SMOOTHING, metavar="EPS",
                    help="train against (1 − ε)·onehot + ε/10; the reported training loss is "
                         "against these targets, test/val losses against the true labels")
@@ -107,6 +120,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise CliError(f"--val-split must be in [0, 1), got {args.val_split}")
     if args.weight_decay < 0:
         raise CliError(f"--weight-decay must be 0 or more, got {args.weight_decay}")
+    if args.augment is not None and args.augment < 0:
+        raise CliError(f"--augment must be 0 or more pixels, got {args.augment}")
     if not 0.0 <= args.label_smoothing < 1.0:
         raise CliError(f"--label-smoothing must be in [0, 1), got {args.label_smoothing}")
     if args.momentum is not None and not 0.0 <= args.momentum < 1.0:
@@ -122,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     _check_args(args)
+    if args.dataset is None:
+        args.dataset = infer_dataset(args.data)
+    if args.augment is None:
+        args.augment = 1 if args.dataset == "mnist" else 0
     config = model_config(args.model, args.hidden, args.activation)  # validate before loading data
     seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(2**31))
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
@@ -154,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
         + (" (cosine decay)" if args.schedule == "cosine" else "")
         + f"; batch {args.batch_size}; "
         + (f"label smoothing {args.label_smoothing:g}; " if args.label_smoothing else "")
+        + (f"random shifts ≤ {args.augment} px; " if args.augment else "")
         + f"{args.epochs} epochs; seed {seed}")
 
     callbacks: list[Callback] = [CosineSchedule()] if args.schedule == "cosine" else []
@@ -162,9 +182,19 @@ def run(args: argparse.Namespace) -> int:
     targets = y_train
     if args.label_smoothing > 0:
         targets = smooth_labels(y_train, int(max(y_train.max(), y_test.max())) + 1, args.label_smoothing)
+    train_data: Any = (x_train, targets)
+    batch_size: int | None = args.batch_size
+    if args.augment > 0:
+        from ..data import DataLoader, TensorDataset
+        from ..data.augment import AugmentedLoader, RandomShift
+
+        train_data = AugmentedLoader(
+            DataLoader(TensorDataset(x_train, targets), batch_size=args.batch_size, shuffle=True,
+                       seed=seed), RandomShift(args.augment), seed=seed + 1)
+        batch_size = None
     train_start = time.perf_counter()
-    history = fit(model, loss_fn, optimizer, (x_train, targets), val_data=val_data,
-                  epochs=args.epochs, batch_size=args.batch_size, callbacks=callbacks,
+    history = fit(model, loss_fn, optimizer, train_data, val_data=val_data,
+                  epochs=args.epochs, batch_size=batch_size, callbacks=callbacks,
                   verbose=0, seed=seed)
     train_time = time.perf_counter() - train_start
 
@@ -189,6 +219,7 @@ def run(args: argparse.Namespace) -> int:
         "batch_size": args.batch_size,
         "schedule": args.schedule,
         "label_smoothing": args.label_smoothing,
+        "augment": args.augment,
         "epochs": len(history.epoch),
         "seed": seed,
         "test_loss": test["loss"],

@@ -1,0 +1,31 @@
+"""A tiny synthetic MNIST-like dataset in IDX files, learnable in one epoch."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glassbox.data import write_idx
+
+
+def _images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Class k lights up a 6×6 square at its own place on the 28×28 canvas, plus noise."""
+    n = len(labels)
+    x = rng.integers(0, 60, size=(n, 28, 28)).astype(np.uint8)
+    for k in range(10):
+        r, c = 2 + 8 * (k // 3), 2 + 8 * (k % 3)
+        x[labels == k, r:r + 6, c:c + 6] = 255
+    return x
+
+
+@pytest.fixture
+def idx_dir(tmp_path):
+    """A folder with train (300) and t10k (200) IDX files, .gz compressed."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for split, n in (("train", 300), ("t10k", 200)):
+        labels = np.arange(n) % 10
+        rng.shuffle(labels)
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", _images(labels, rng))
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    return folder
