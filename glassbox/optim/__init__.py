@@ -11,3 +11,15 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW"]
+
+from . import lr_scheduler
+from .lr_scheduler import (
+    ConstantLR, CosineAnnealingLR, ExponentialLR, InverseTimeDecay, LambdaLR, LinearLR,
+    LinearWarmup, LRScheduler, MultiStepLR, ReduceLROnPlateau, SequentialLR, StepLR,
+)
+
+__all__ += [
+    "lr_scheduler", "LRScheduler", "LambdaLR", "ConstantLR", "StepLR", "MultiStepLR",
+    "ExponentialLR", "InverseTimeDecay", "CosineAnnealingLR", "LinearLR", "LinearWarmup",
+    "SequentialLR", "ReduceLROnPlateau",
+]

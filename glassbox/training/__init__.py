@@ -7,3 +7,16 @@ __all__ = [
     "fit", "evaluate", "predict", "Trainer", "TrainingDivergedError",
     "Callback", "CallbackList", "History", "LambdaCallback", "ProgressBar",
 ]
+
+# --- practitioner's toolkit (issue 4): early stopping, checkpoints, loggers, schedules, gradient health
+from .constraints import MaxNorm
+from .early_stopping import EarlyStopping
+from .gradient_monitor import GradientMonitor, GradientWarning
+from .loggers import CSVLogger, JSONLogger
+from .lr_callback import LRSchedulerCallback
+from .model_checkpoint import ModelCheckpoint
+
+__all__ += [
+    "EarlyStopping", "ModelCheckpoint", "CSVLogger", "JSONLogger", "LRSchedulerCallback",
+    "GradientMonitor", "GradientWarning", "MaxNorm",
+]

@@ -113,6 +113,31 @@ class _ModeGuard:
             object.__setattr__(module, "training", mode)
 
 
+def _validation_schedule(freq: Any) -> Any:
+    """``validation_freq`` as a test on the 0-based epoch: an int N validates after epochs
+    N, 2N, ... (1-based, as in Keras); a collection lists the 1-based epochs."""
+    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool) and freq >= 1:
+        n = int(freq)
+        return lambda epoch: (epoch + 1) % n == 0
+    if isinstance(freq, (list, tuple, set, frozenset, range)):
+        chosen = {int(e) for e in freq}
+        return lambda epoch: epoch + 1 in chosen
+    raise ValueError(f"fit: validation_freq must be a positive integer or a collection of "
+                     f"1-based epochs, got {freq!r}")
+
+
+def _pad_validation(history: History, known: set[str]) -> None:
+    """Keep ``val_*`` lists one value per epoch: NaN for the epochs that were not validated
+    (appended to the lists in ``known``, put in front of lists that just appeared)."""
+    n = len(history.epoch)
+    for key, values in history.history.items():
+        if key.startswith("val_") and len(values) < n:
+            if key in known:
+                values.append(math.nan)
+            else:
+                values[:0] = [math.nan] * (n - len(values))
+
+
 # ---------------------------------------------------------------------- trainer
 class Trainer:
     """Runs the training loop; callbacks reach it as ``callback.trainer``.
@@ -138,7 +163,9 @@ class Trainer:
         self.callbacks = CallbackList([self.history, *extra, *callbacks], self)
 
     def fit(self, train_data: Any, val_data: Any = None, epochs: int = 1,
-            batch_size: int | None = None, seed: int | None = None) -> History:
+            batch_size: int | None = None, seed: int | None = None,
+            validation_freq: Any = 1) -> History:
+        validate = _validation_schedule(validation_freq)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
         if batch_size is not None and _is_loader(train_data):
@@ -162,14 +189,16 @@ class Trainer:
             cbs.call("on_epoch_begin", epoch, {})
             start = time.perf_counter()
             logs = self._train_epoch(train_loader, epoch)
-            if val_loader is not None:
+            if val_loader is not None and validate(epoch):
                 val = evaluate(self.model, val_loader, self.loss_fn)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             lr = _lr_of(self.optimizer)
             if lr is not None:
                 logs["lr"] = lr
             logs["time"] = time.perf_counter() - start
+            known = set(self.history.history)
             cbs.call("on_epoch_end", epoch, logs)
+            _pad_validation(self.history, known)
             if self.stop_training:
                 break
         cbs.call("on_train_end", {"epochs_run": len(self.history.epoch)})
@@ -238,7 +267,7 @@ class Trainer:
 # ----------------------------------------------------------------- public API
 def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any = None,
         epochs: int = 1, batch_size: int | None = None, callbacks: Iterable[Callback] = (),
-        verbose: int = 1, seed: int | None = None) -> History:
+        verbose: int = 1, seed: int | None = None, validation_freq: Any = 1) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; returns the ``History``.
 
     Args:
@@ -254,6 +283,9 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
         verbose: 0 silent, 1 progress bar + epoch lines, 2 epoch lines only.
         seed: if given, reseeds the global generator (``glassbox.manual_seed``) and the
             shuffling, so the same seed and initial weights give the same numbers.
+        validation_freq: validate every N epochs (after epochs N, 2N, ...), or a collection
+            of 1-based epochs to validate after. Skipped epochs have no ``val_*`` logs (so
+            callbacks ignore them) and NaN in the history, which stays one value per epoch.
 
     ``history.history`` holds per epoch ``loss``, ``accuracy`` (for class logits with
     integer or one-hot labels), ``val_loss``/``val_accuracy``, ``lr`` and ``time`` (s).
@@ -263,7 +295,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
             1-based, and the learning rate).
     """
     trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose)
-    return trainer.fit(train_data, val_data, epochs, batch_size, seed)
+    return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq)
 
 
 def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000) -> dict[str, float]:
