@@ -71,7 +71,8 @@ def lenet5(num_classes: int = 10, in_channels: int = 1, variant: str = "modern",
 
 
 def cnn(num_classes: int = 10, in_channels: int = 1, dropout: float = 0.25) -> nn.Sequential:
-    """A small, fast CNN for 28×28 images (≈ 91–92 % on Fashion-MNIST in a few epochs):
+    """A small, fast CNN for 28×28 images (Fashion-MNIST test accuracy with Adam(1e-3),
+    batch 128: 87.1 %, 89.4 %, 90.0 % after epochs 1–3; ~75–95 s per epoch on 2 CPU cores):
 
         28×28×C ─conv 3×3, 32 (same) + BN + ReLU→ ─max-pool 2→ 14×14×32
                 ─conv 3×3, 64 (same) + BN + ReLU→ ─max-pool 2→ 7×7×64 = 3,136
