@@ -25,3 +25,18 @@ __all__ += [
     "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d",
     "ResidualBlock", "BasicBlock", "InceptionBlock",
 ]
+
+# --- decoder layers (issue 5, autoencoders) ---
+from .upsample import ConvTranspose2d, Upsample
+
+__all__ += ["Upsample", "ConvTranspose2d"]
+
+# --- metric learning (issue 5: Siamese networks) ---
+from .metric_loss import (
+    ContrastiveLoss, L2Normalize, TripletLoss, contrastive_loss, triplet_loss, triplet_loss_batch,
+)
+
+__all__ += [
+    "TripletLoss", "ContrastiveLoss", "L2Normalize", "triplet_loss", "triplet_loss_batch",
+    "contrastive_loss",
+]

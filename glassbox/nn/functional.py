@@ -215,3 +215,75 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 def _dropout_check(p: float, owner: str) -> None:
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{owner}: drop probability p must be in [0, 1], got {p}")
+
+
+# =====================================================================================
+# Decoder layers (issue 5, autoencoders): nearest upsampling and transposed convolution.
+# Formulas are in glassbox/ops/{upsample,conv_transpose}.py.
+# =====================================================================================
+from ..ops import conv_transpose as _convt  # noqa: E402
+from ..ops import upsample as _upsample  # noqa: E402
+
+
+def upsample(x: Tensor, scale_factor: Any = 2, mode: str = "nearest") -> Tensor:
+    """Enlarge x (N, C, H, W) to (N, C, k_h·H, k_w·W) by copying each pixel into a k_h×k_w block.
+
+    ``scale_factor``: a positive int k or a pair (k_h, k_w). Only ``mode="nearest"``.
+    """
+    owner = "upsample"
+    if mode != "nearest":
+        raise ValueError(f"{owner}: only mode='nearest' is implemented, got mode={mode!r}")
+    _conv.check_4d(x, owner)
+    scale = _conv.pair(scale_factor, "scale_factor", owner)
+    return _upsample.UpsampleNearest.apply(x, scale=scale)
+
+
+def _non_negative_pair(value: Any, name: str, owner: str) -> tuple[int, int]:
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                  for v in items):
+        raise ValueError(f"{owner}: `{name}` must be a non-negative int or a pair of them, "
+                         f"got {value!r}")
+    return items[0], items[1]
+
+
+def conv_transpose_args(in_hw: Any, kernel: Any, stride: Any, padding: Any, output_padding: Any,
+                        owner: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Check (stride, padding, output_padding) of a transposed conv and that the output is
+    non-empty; returns them as pairs."""
+    stride_hw = _conv.pair(stride, "stride", owner)
+    pads = _non_negative_pair(padding, "padding", owner)
+    out_pads = _non_negative_pair(output_padding, "output_padding", owner)
+    if any(op >= s for op, s in zip(out_pads, stride_hw)):
+        raise ValueError(f"{owner}: output_padding {out_pads} must be smaller than the stride "
+                         f"{stride_hw} in each direction")
+    if in_hw is not None:
+        out = [_convt.conv_transpose_out_size(n, f, s, p, op)
+               for n, f, s, p, op in zip(in_hw, kernel, stride_hw, pads, out_pads)]
+        if min(out) < 1:
+            raise ValueError(
+                f"{owner}: output size (n − 1)·s − 2p + f + output_padding = {tuple(out)} is "
+                f"empty for input {tuple(in_hw)}, kernel {tuple(kernel)}, stride {stride_hw}, "
+                f"padding {pads}, output_padding {out_pads}"
+            )
+    return stride_hw, pads, out_pads
+
+
+def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0) -> Tensor:
+    """Transposed convolution of x (N, in, H, W) with weight (in, out, kh, kw), plus bias (out,).
+
+    The adjoint of ``conv2d`` with the same weight, stride and padding. Output size per side:
+    (n − 1)·s − 2p + f + output_padding, with output_padding < s.
+    """
+    owner = "conv_transpose2d"
+    if weight.ndim != 4:
+        raise ValueError(f"{owner}: weight must be (in, out, kh, kw), got shape {tuple(weight.shape)}")
+    _conv.check_4d(x, owner, weight.shape[0])
+    stride_hw, pads, out_pads = conv_transpose_args(x.shape[2:], weight.shape[2:], stride, padding,
+                                                    output_padding, owner)
+    if bias is not None and tuple(bias.shape) != (weight.shape[1],):
+        raise ValueError(f"{owner}: bias must have shape ({weight.shape[1]},), got {tuple(bias.shape)}")
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return _convt.ConvTranspose2d.apply(*inputs, stride=stride_hw, padding=pads,
+                                        output_padding=out_pads)
