@@ -56,7 +56,7 @@ def glassbox_conv():
 def torch_conv():
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1)))
     x, g, w = make_data()
     layer = torch.nn.Conv2d(C, C, K, padding=1)
     xt, gt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
