@@ -22,3 +22,8 @@ __all__ = [
     "multilabel_metrics", "precision", "precision_recall_f1", "recall", "to_probabilities",
     "top_k_accuracy",
 ]
+
+# --- ROC curve and AUC (issue 5: verification) ---
+from .roc import roc_auc_score, roc_curve  # noqa: E402
+
+__all__ += ["roc_curve", "roc_auc_score"]

@@ -60,3 +60,14 @@ __all__ = [
     "lenet5", "cnn", "ZeroPad2d", "alexnet", "AlexNet", "vgg16", "VGG",
     "resnet18", "resnet_small", "ResNet", "inception_small",
 ]
+
+# --- Siamese networks (issue 5). EmbeddingNet outputs unit-norm embeddings, not logits, so it
+# is not in MODELS (whose builders the CLI trains with cross-entropy).
+from .siamese import (  # noqa: E402
+    BalancedBatchSampler, EmbeddingNet, embed, embedding_net, identify, nearest_labels, verify,
+)
+
+__all__ += [
+    "EmbeddingNet", "embedding_net", "embed", "verify", "identify", "nearest_labels",
+    "BalancedBatchSampler",
+]
