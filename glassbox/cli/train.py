@@ -24,23 +24,19 @@ DEFAULT_LABEL_SMOOTHING = 0.1
 SCHEDULES = ("cosine", "constant")
 
 
-class CosineSchedule(Callback):
+def cosine_schedule(optimizer: Any, epochs: int, steps_per_epoch: int) -> Callback:
     """Cosine learning-rate decay over the whole run, updated every batch:
 
         η_t = η₀ · ½ · (1 + cos(π · t / T)),   t = 0 … T − 1 the global step, T = epochs · steps
 
-    It starts at the optimizer's lr η₀ and glides to (almost) 0 at the last step.
+    It starts at the optimizer's lr η₀ and glides to (almost) 0 at the last step
+    (``CosineAnnealingLR`` stepped per batch).
     """
+    from ..optim.lr_scheduler import CosineAnnealingLR
+    from ..training.lr_callback import LRSchedulerCallback
 
-    def on_train_begin(self, logs: dict[str, Any]) -> None:
-        self.base = [group["lr"] for group in self.trainer.optimizer.param_groups]
-        self.total = max(1, self.trainer.epochs * (self.trainer.steps or 1))
-
-    def on_batch_begin(self, batch: int, logs: dict[str, Any]) -> None:
-        t = self.trainer.epoch * (self.trainer.steps or 1) + batch
-        factor = 0.5 * (1.0 + math.cos(math.pi * min(t, self.total) / self.total))
-        for group, lr in zip(self.trainer.optimizer.param_groups, self.base):
-            group["lr"] = lr * factor
+    total = max(1, epochs * steps_per_epoch)
+    return LRSchedulerCallback(CosineAnnealingLR(optimizer, T_max=total), per="batch")
 
 
 def infer_dataset(data: str | None) -> str:
@@ -98,6 +94,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--label-smoothing", type=float, default=DEFAULT_LABEL_SMOOTHING, metavar="EPS",
                    help="train against (1 − ε)·onehot + ε/10; the reported training loss is "
                         "against these targets, test/val losses against the true labels")
+    p.add_argument("--l2", type=float, default=0.0, metavar="LAMBDA",
+                   help="add the course's L2 penalty λ/(2m)·Σ‖W‖² (weights, not biases) to the loss")
+    p.add_argument("--dropout", type=float, default=None, metavar="P",
+                   help="drop probability after each hidden layer of an mlp")
+    p.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
+                   help="stop when the validation loss has not improved for PATIENCE epochs and "
+                        "keep the best epoch's weights (needs --val-split)")
+    p.add_argument("--plot", action="store_true",
+                   help="write history.png, lr.png, filters.png and grad_norms.png next to the checkpoint "
+                        "(and warn about vanishing/exploding gradients while training)")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="mini-batch size")
     p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="passes over the training set")
     p.add_argument("--val-split", type=float, default=0.0,
@@ -124,6 +130,16 @@ def _check_args(args: argparse.Namespace) -> None:
         raise CliError(f"--augment must be 0 or more pixels, got {args.augment}")
     if not 0.0 <= args.label_smoothing < 1.0:
         raise CliError(f"--label-smoothing must be in [0, 1), got {args.label_smoothing}")
+    if args.l2 < 0:
+        raise CliError(f"--l2 must be 0 or more, got {args.l2}")
+    if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
+        raise CliError(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.early_stopping is not None:
+        if args.early_stopping < 0:
+            raise CliError(f"--early-stopping must be 0 or more epochs, got {args.early_stopping}")
+        if args.val_split <= 0:
+            raise CliError("--early-stopping needs --val-split > 0: stopping on the test set would "
+                           "tune the run to the test set")
     if args.momentum is not None and not 0.0 <= args.momentum < 1.0:
         raise CliError(f"--momentum must be in [0, 1), got {args.momentum}")
 
@@ -142,6 +158,15 @@ def run(args: argparse.Namespace) -> int:
     if args.augment is None:
         args.augment = 1 if args.dataset == "mnist" else 0
     config = model_config(args.model, args.hidden, args.activation)  # validate before loading data
+    if args.dropout:
+        config["kwargs"]["dropout"] = args.dropout
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            from ..plots import MISSING
+
+            raise CliError(f"--plot: {MISSING}") from None
     seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(2**31))
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
 
@@ -161,6 +186,11 @@ def run(args: argparse.Namespace) -> int:
     optimizer, opt_info = build_optimizer(args.optimizer, model.parameters(), args.lr,
                                           args.momentum, args.weight_decay)
     loss_fn = nn.CrossEntropyLoss()
+    train_loss_fn: Any = loss_fn
+    if args.l2 > 0:
+        from ..nn.regularization import Regularized
+
+        train_loss_fn = Regularized(loss_fn, model, l2=args.l2)
     n_params = model.num_parameters()
     out = Path(args.out) if args.out else Path("runs") / (
         f"{args.dataset}-{config['name']}-{_dt.datetime.now():%Y%m%d-%H%M%S}")
@@ -176,7 +206,21 @@ def run(args: argparse.Namespace) -> int:
         + (f"random shifts ≤ {args.augment} px; " if args.augment else "")
         + f"{args.epochs} epochs; seed {seed}")
 
-    callbacks: list[Callback] = [CosineSchedule()] if args.schedule == "cosine" else []
+    steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
+    callbacks: list[Callback] = []
+    if args.schedule == "cosine":
+        callbacks.append(cosine_schedule(optimizer, args.epochs, steps_per_epoch))
+    stopper = monitor = None
+    if args.early_stopping is not None:
+        from ..training.early_stopping import EarlyStopping
+
+        stopper = EarlyStopping("val_loss", patience=args.early_stopping)
+        callbacks.append(stopper)
+    if args.plot:
+        from ..training.gradient_monitor import GradientMonitor
+
+        monitor = GradientMonitor(every=max(1, steps_per_epoch // 50))
+        callbacks.append(monitor)
     if not args.quiet:
         callbacks.append(ProgressBar(verbose=1, val_label=val_label))
     targets = y_train
@@ -193,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
                        seed=seed), RandomShift(args.augment), seed=seed + 1)
         batch_size = None
     train_start = time.perf_counter()
-    history = fit(model, loss_fn, optimizer, train_data, val_data=val_data,
+    history = fit(model, train_loss_fn, optimizer, train_data, val_data=val_data,
                   epochs=args.epochs, batch_size=batch_size, callbacks=callbacks,
                   verbose=0, seed=seed)
     train_time = time.perf_counter() - train_start
@@ -220,6 +264,11 @@ def run(args: argparse.Namespace) -> int:
         "schedule": args.schedule,
         "label_smoothing": args.label_smoothing,
         "augment": args.augment,
+        "l2": args.l2,
+        "early_stopping": None if stopper is None else {
+            "patience": args.early_stopping, "best_epoch": stopper.best_epoch,
+            "stopped_epoch": stopper.stopped_epoch},
+        "gradient_warnings": None if monitor is None else [w["message"] for w in monitor.warnings],
         "epochs": len(history.epoch),
         "seed": seed,
         "test_loss": test["loss"],
@@ -233,8 +282,29 @@ def run(args: argparse.Namespace) -> int:
     }
     atomic_write_json(out / "metrics.json", metrics)
 
+    if args.plot:
+        figures = _plots(out, model, history, monitor)
+        say("figures: " + ", ".join(str(f) for f in figures))
+        if monitor.warnings:
+            say(f"gradient warnings: {len(monitor.warnings)} (see above and metrics.json)")
     print(f"test accuracy {test['accuracy']:.4f} ({100 * test['accuracy']:.2f} %), "
           f"test loss {test['loss']:.4f}; trained {len(history.epoch)} epochs in {train_time:.1f} s")
     say(f"saved {ckpt} and {out / 'metrics.json'}")
     sys.stdout.flush()
     return 0
+
+
+def _plots(out: Path, model: Any, history: Any, monitor: Any) -> list[Path]:
+    """history.png, lr.png, filters.png (first layer's weights) and grad_norms.png in ``out``."""
+    from .. import plots
+
+    written = [plots.plot_history(history, out / "history.png"), plots.plot_lr(history, out / "lr.png")]
+    first = next((p for _, p in model.named_parameters() if p.ndim in (2, 4)), None)
+    if first is not None:
+        try:
+            written.append(plots.plot_filters(first.data, out / "filters.png", title="first-layer filters"))
+        except ValueError:
+            pass  # a first layer whose rows are not images (e.g. non-square inputs)
+    if monitor is not None and monitor.norms:
+        written.append(plots.plot_gradient_norms(monitor.norms, out / "grad_norms.png", steps=monitor.steps))
+    return written
