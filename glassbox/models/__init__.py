@@ -71,3 +71,9 @@ __all__ += [
     "EmbeddingNet", "embedding_net", "embed", "verify", "identify", "nearest_labels",
     "BalancedBatchSampler",
 ]
+
+# --- Autoencoders (issue 5). They output reconstructions (pixels), not class logits, so they
+# are not in MODELS either (the CLI trains every MODELS entry with cross-entropy).
+from .autoencoder import AutoEncoder, DenoisingAutoEncoder, autoencoder  # noqa: E402
+
+__all__ += ["AutoEncoder", "DenoisingAutoEncoder", "autoencoder"]
