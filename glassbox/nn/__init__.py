@@ -40,3 +40,8 @@ __all__ += [
     "TripletLoss", "ContrastiveLoss", "L2Normalize", "triplet_loss", "triplet_loss_batch",
     "contrastive_loss",
 ]
+
+# --- multi-task learning (issue 4: practitioner's toolkit) ---
+from .heads import HeadDict, MultiHead, MultiTaskLoss
+
+__all__ += ["MultiHead", "MultiTaskLoss", "HeadDict"]
