@@ -22,6 +22,9 @@ from .tensor import Tensor
 
 
 class Function:
+    """Base of every differentiable op: subclass with ``forward`` and ``backward``; call
+    ``Op.apply(*tensors, **params)``, which runs ``forward`` and records the node."""
+
     parents: tuple[Tensor, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
 
