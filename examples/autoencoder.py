@@ -11,6 +11,9 @@
    comparison is about the features, not their units.
 3. Train a denoising autoencoder on X̃ = clip(X + σε, 0, 1) → X and compare, on noisy test
    digits, its error against the plain autoencoder's (and against the noisy input itself).
+   The denoising model only ever sees noisy inputs in training; their background is brighter
+   on average (clipping at 0 keeps only the positive noise, mean σ·0.40), so on clean inputs
+   it can do worse than on noisy ones; the script prints both.
 4. Save a PNG: originals, reconstructions, noisy inputs, the plain and the denoising
    autoencoder's outputs for them.
 
