@@ -120,8 +120,10 @@ def main() -> None:
     if args.quick:
         args.epochs, args.clf_epochs = min(args.epochs, 2), min(args.clf_epochs, 5)
     (x_train, y_train), (x_test, y_test) = load_mnist()
-    if args.quick:
-        x_train, y_train, x_test, y_test = x_train[:500], y_train[:500], x_test[:1000], y_test[:1000]
+    if args.quick:  # a seeded random subset: the training files may be sorted by label
+        rng = np.random.default_rng(args.seed)
+        tr, te = rng.permutation(len(x_train))[:500], rng.permutation(len(x_test))[:1000]
+        x_train, y_train, x_test, y_test = x_train[tr], y_train[tr], x_test[te], y_test[te]
     print(f"data: {len(x_train)} train / {len(x_test)} test images; kind={args.kind}, "
           f"code={args.code_size}, loss={args.loss}, epochs={args.epochs}")
 
