@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 from . import evaluate, summary, train, tune
+from . import detect, lesson
 from .common import CliError, Formatter
 
 
@@ -39,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_parser(sub)
     summary.add_parser(sub)
     tune.add_parser(sub)
+    detect.add_parser(sub)
+    lesson.add_parser(sub)
     return parser
 
 
