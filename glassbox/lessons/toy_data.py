@@ -82,6 +82,10 @@ def loss_surface(f: Callable[[np.ndarray, np.ndarray], np.ndarray], xlim: tuple[
     return X, Y, np.asarray(f(X, Y), dtype=np.float64)
 
 
+_PALETTE = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+            "#7f7f7f", "#bcbd22", "#17becf"]
+
+
 def plot_decision_boundary(ax: Any, predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
                            y: np.ndarray, steps: int = 150, title: str | None = None) -> None:
     """Colour the plane around ``x`` by ``predict`` (points (k, 2) → class labels (k,))
@@ -92,9 +96,13 @@ def plot_decision_boundary(ax: Any, predict: Callable[[np.ndarray], np.ndarray],
     points = np.stack([X.ravel(), Y.ravel()], axis=1).astype(np.float32)
     labels = np.asarray(predict(points)).reshape(X.shape)
     classes = int(max(labels.max(), y.max())) + 1
-    ax.contourf(X, Y, labels, levels=np.arange(classes + 1) - 0.5, cmap="Pastel1", alpha=0.9)
-    ax.scatter(x[:, 0], x[:, 1], c=y, cmap="Set1", s=8, edgecolors="none",
-               vmin=0, vmax=max(classes - 1, 1))
+    from matplotlib.colors import ListedColormap
+
+    colours = ListedColormap([_PALETTE[k % len(_PALETTE)] for k in range(classes)])
+    levels = np.arange(classes + 1) - 0.5
+    ax.contourf(X, Y, labels, levels=levels, cmap=colours, alpha=0.25)
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap=colours, s=8, edgecolors="none", vmin=-0.5,
+               vmax=classes - 0.5)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
