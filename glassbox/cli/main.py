@@ -14,6 +14,7 @@ from typing import Sequence
 
 from . import evaluate, summary, train, tune
 from . import detect, lesson
+from . import explain
 from .common import CliError, Formatter
 
 
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_parser(sub)
     detect.add_parser(sub)
     lesson.add_parser(sub)
+    explain.add_parser(sub)
     return parser
 
 
