@@ -28,6 +28,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=0.5,
                    help="keep boxes whose score p_c × class probability is at least this")
     p.add_argument("--iou", type=float, default=0.5, help="IoU threshold of non-max suppression")
+    p.add_argument("--max-detections", type=int, default=20, metavar="K",
+                   help="report at most the K best-scored boxes")
     p.set_defaults(func=run)
     return p
 
@@ -96,13 +98,16 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--threshold must be in [0, 1], got {args.threshold}")
     if not 0.0 <= args.iou <= 1.0:
         raise CliError(f"--iou must be in [0, 1], got {args.iou}")
+    if args.max_detections < 1:
+        raise CliError(f"--max-detections must be at least 1, got {args.max_detections}")
     model, _ = load_detector(args.checkpoint)
     img = read_grey(args.image)
     inverted = float(img.mean()) > 0.5
     if inverted:  # the detector was trained on light strokes over black
         img = 1.0 - img
     canvas, scale = fit_to_canvas(img, model.image_size)
-    det = detect_canvases(model, canvas[None, None], args.threshold, args.iou)[0]
+    det = detect_canvases(model, canvas[None, None], args.threshold, args.iou,
+                          args.max_detections)[0]
     h, w = img.shape
     boxes = det["boxes"] / scale
     boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, w)

@@ -33,9 +33,11 @@ def predict(model: Any, canvases: np.ndarray, batch_size: int = 256) -> np.ndarr
 
 
 def detect_canvases(model: Any, canvases: np.ndarray, score_threshold: float = 0.5,
-                    iou_threshold: float = 0.5) -> list[dict[str, np.ndarray]]:
+                    iou_threshold: float = 0.5, max_detections: int | None = None
+                    ) -> list[dict[str, np.ndarray]]:
     """Detections per canvas with boxes in pixels."""
-    dets = detect(predict(model, canvases), model.anchors, score_threshold, iou_threshold)
+    dets = detect(predict(model, canvases), model.anchors, score_threshold, iou_threshold,
+                  max_detections)
     for d in dets:
         d["boxes"] = to_absolute(d["boxes"], model.image_size)
     return dets

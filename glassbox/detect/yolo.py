@@ -153,10 +153,11 @@ def decode_predictions(pred: Any, anchors: Any) -> tuple[np.ndarray, np.ndarray,
 
 
 def postprocess(boxes: np.ndarray, objectness: np.ndarray, class_probs: np.ndarray,
-                score_threshold: float = 0.5, iou_threshold: float = 0.5
-                ) -> list[dict[str, np.ndarray]]:
+                score_threshold: float = 0.5, iou_threshold: float = 0.5,
+                max_detections: int | None = None) -> list[dict[str, np.ndarray]]:
     """The course's last steps for each image: score = p_c × the best class probability,
-    drop boxes scoring below ``score_threshold``, then NMS per class.
+    drop boxes scoring below ``score_threshold``, then NMS per class (then keep at most
+    ``max_detections``, the best-scored).
 
     Returns one dict per image with ``boxes`` (K, 4), ``scores`` (K,), ``classes`` (K,),
     sorted by decreasing score.
@@ -166,16 +167,17 @@ def postprocess(boxes: np.ndarray, objectness: np.ndarray, class_probs: np.ndarr
         cls = probs.argmax(axis=-1)
         scores = obj * probs[np.arange(len(cls)), cls]
         sel = np.flatnonzero(scores >= score_threshold)
-        keep = sel[batched_nms(b[sel], scores[sel], cls[sel], iou_threshold)]
+        keep = sel[batched_nms(b[sel], scores[sel], cls[sel], iou_threshold)][:max_detections]
         out.append({"boxes": b[keep].astype(np.float32), "scores": scores[keep].astype(np.float32),
                     "classes": cls[keep].astype(np.int64)})
     return out
 
 
-def detect(pred: Any, anchors: Any, score_threshold: float = 0.5,
-           iou_threshold: float = 0.5) -> list[dict[str, np.ndarray]]:
+def detect(pred: Any, anchors: Any, score_threshold: float = 0.5, iou_threshold: float = 0.5,
+           max_detections: int | None = None) -> list[dict[str, np.ndarray]]:
     """Decode raw predictions and run ``postprocess``: the detections of each image."""
-    return postprocess(*decode_predictions(pred, anchors), score_threshold, iou_threshold)
+    return postprocess(*decode_predictions(pred, anchors), score_threshold, iou_threshold,
+                       max_detections)
 
 
 def yolo_loss(pred: Tensor, target: Any, anchors: Any, lambda_coord: float = 5.0,
