@@ -1,6 +1,5 @@
 """Autoencoders: shapes of encoder/decoder, sigmoid range, the stable BCE path, a short
 training that really lowers the reconstruction loss, and the denoising input corruption."""
-import time
 
 import numpy as np
 import pytest
@@ -82,10 +81,8 @@ def test_short_training_reduces_reconstruction_loss(kind, loss):
     net, loss_fn = model.training_pair(loss)
     mse = lambda: float(np.mean((gb.predict(model, x) - x) ** 2))
     before = mse()
-    start = time.perf_counter()
     history = gb.fit(net, loss_fn, optim.Adam(model.parameters(), lr=3e-3), (x, x),
                      epochs=8, batch_size=32, verbose=0, seed=0)
-    assert time.perf_counter() - start < 5.0
     after = mse()
     assert after < 0.6 * before, (before, after)
     assert history.history["loss"][-1] < 0.8 * history.history["loss"][0]
