@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import glassbox as gb
 from glassbox import nn
 from glassbox.models import lenet5, mlp, resnet_small
 from glassbox.summary import summary

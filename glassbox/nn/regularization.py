@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from typing import Any, Callable, Iterable, Mapping, Union
+from typing import Any, Callable, Mapping, Union
 
 from .. import backend
 from ..core.function import Function

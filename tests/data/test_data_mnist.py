@@ -1,9 +1,7 @@
 import hashlib
 import io
-import os
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest

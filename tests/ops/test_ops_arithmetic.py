@@ -5,7 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import glassbox as gb
 from glassbox import Tensor, gradcheck
 
 
