@@ -11,8 +11,13 @@ Then, for 5–9:
   ``--galleries`` draws (mean ± std);
 * verification: the ROC AUC of −d(x₁, x₂) on balanced same/different test pairs of 5–9.
 
-    python examples/siamese_one_shot.py            # about 2–4 minutes on 2 cores
+    python examples/siamese_one_shot.py            # about 2 minutes on one core
     python examples/siamese_one_shot.py --quick    # a smoke run in seconds
+
+Measured (defaults, seed 0, mnist-5k, OPENBLAS_NUM_THREADS=1; 64 s of training): one-shot
+accuracy 56.4 % ± 9.5 % over 10 galleries (37.7–70.6 %), verification AUC 0.820. For
+comparison, nearest neighbour on raw pixels gives 49.6 % ± 6.6 % and AUC 0.714. The goal of
+80 % was not reached: more epochs, d = 128, K = 16 and augmentation each moved it by ≤ 2 points.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ import numpy as np
 import glassbox as gb
 from glassbox import nn, optim
 from glassbox.data import load_mnist
-from glassbox.data.augment import RandomShift
+from glassbox.data.augment import Compose, RandomRotation, RandomShift
 from glassbox.metrics import roc_auc_score
 from glassbox.models import BalancedBatchSampler, EmbeddingNet, embed, nearest_labels
 
@@ -33,15 +38,16 @@ SEEN, UNSEEN = np.arange(5), np.arange(5, 10)
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--quick", action="store_true", help="tiny run: 2 epochs on 500 images")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--margin", type=float, default=0.5)
+    p.add_argument("--margin", type=float, default=0.2)
     p.add_argument("--dim", type=int, default=32, help="embedding size d")
-    p.add_argument("--k", type=int, default=16, help="examples per class in a batch")
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--k", type=int, default=8, help="examples per class in a batch")
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=1, help="epochs of batch-all mining first")
     p.add_argument("--shift", type=int, default=2, help="random shift augmentation (pixels)")
+    p.add_argument("--rotate", type=float, default=15.0, help="random rotation (degrees)")
     p.add_argument("--galleries", type=int, default=10, help="random one-shot galleries")
     p.add_argument("--pairs", type=int, default=5000, help="verification pairs (half same)")
     return p.parse_args()
@@ -56,14 +62,16 @@ def train(model: nn.Module, x: np.ndarray, y: np.ndarray, args: argparse.Namespa
     hard = nn.TripletLoss(margin=args.margin, mining="batch_hard")
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(args.epochs, 1))
-    shift, rng = RandomShift(args.shift), np.random.default_rng(args.seed)
+    # small shifts and rotations: more variety than 2,500 digits, so f cannot memorize them
+    augment = Compose([RandomShift(args.shift), RandomRotation(args.rotate)])
+    rng = np.random.default_rng(args.seed)
     history = []
     for epoch in range(args.epochs):
         start, total, batches = time.perf_counter(), 0.0, 0
         loss_fn = warmup if epoch < args.warmup else hard
         model.train()
         for idx in sampler:
-            emb = model(gb.Tensor(shift(x[idx], rng) if args.shift else x[idx]))
+            emb = model(gb.Tensor(augment(x[idx], rng)))
             loss = loss_fn(emb, y[idx])
             optimizer.zero_grad()
             loss.backward()
