@@ -35,6 +35,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--widths", default="16,32,64,128", help="channels of the conv blocks")
     p.add_argument("--out", default="runs/detect")
     p.add_argument("--quick", action="store_true", help="1 short epoch, to check that it runs")
     args = p.parse_args()
@@ -43,7 +44,7 @@ def main() -> None:
 
     (x_train, y_train), (x_test, y_test) = load_mnist(download=False)
     print(f"{len(x_train):,} training digits, {len(x_test):,} test digits")
-    model = TinyYOLO(num_classes=10)
+    model = TinyYOLO(num_classes=10, widths=[int(w) for w in args.widths.split(",")])
     print(f"TinyYOLO: {model.num_parameters():,} parameters, grid {model.grid_size}×{model.grid_size}, "
           f"anchors (h, w) {np.round(model.anchors * model.image_size, 1).tolist()} px")
 

@@ -80,3 +80,20 @@ def test_cli_detect_errors(checkpoint, tmp_path, capsys):
     save_checkpoint(other, nn.Linear(2, 2), config={"name": "mlp", "kwargs": {}})
     assert "not a detector checkpoint" in _error(capsys, ["detect", str(other), str(not_png)])
     assert "--threshold" in _error(capsys, ["detect", str(checkpoint), str(not_png), "--threshold", "2"])
+
+
+def test_draw_detections_png_and_errors(tmp_path):
+    pytest.importorskip("matplotlib")
+    from glassbox.detect.draw import draw_detections
+
+    images = np.zeros((2, 1, 32, 32), np.float32)
+    dets = [{"boxes": np.array([[2, 3, 12, 20]]), "classes": np.array([7]), "scores": np.array([0.9])},
+            {"boxes": np.zeros((0, 4)), "classes": np.zeros(0, int)}]
+    gt = [{"boxes": np.array([[2, 3, 12, 19], [0, 0, 0, 0]]), "classes": np.array([7, -1])},
+          {"boxes": np.zeros((0, 4)), "classes": np.zeros(0, int)}]
+    path = draw_detections(images, dets, tmp_path / "d.png", ground_truth=gt, title="t")
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    with pytest.raises(ValueError, match="draw_detections: 2 images but 1 detection"):
+        draw_detections(images, dets[:1], tmp_path / "e.png")
+    with pytest.raises(ValueError, match="draw_detections: expected grey images"):
+        draw_detections(np.zeros((2, 3, 8, 8)), dets, tmp_path / "e.png")
