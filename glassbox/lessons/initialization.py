@@ -114,7 +114,7 @@ def unit_spread(net: nn.Sequential) -> float:
 
 
 def run(quick: bool = False, out: Path | None = None) -> LessonResult:
-    width, steps, n = (64, 150, 300) if quick else (256, 600, 600)
+    width, steps, n = (64, 100, 300) if quick else (256, 600, 600)
     x, y = spirals(n, classes=3, noise=0.2, seed=0)
     x = x.astype(np.float32)
 
