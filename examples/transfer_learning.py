@@ -14,7 +14,10 @@ small learning rate for the pretrained part).
          Linear replaced by a fresh ``Linear(84, 10)``, the only trainable layer;
    (ii)  fine-tune all: the same start, every layer trainable, the body with a 10×
          smaller learning rate than the new head (two parameter groups);
-   (iii) from scratch: the same architecture, freshly initialized, same images and epochs.
+   (iii) from scratch: the same architecture, freshly initialized, same images and epochs;
+   (iv)  conv layers only: keep (frozen) just the two pretrained conv layers, the generic
+         edge / stroke detectors, and train fresh fc1–fc3 on top (the course's advice
+         for a more distant task: reuse fewer layers).
 
 The small-data part is repeated for ``--seeds`` different 500-image draws (and head /
 scratch initializations) to show the spread.
@@ -56,6 +59,16 @@ def pretrained_body(state: dict, seed: int, freeze: bool) -> nn.Sequential:
     return model
 
 
+def pretrained_convs(state: dict, seed: int) -> nn.Sequential:
+    """LeNet-5 with the Fashion-MNIST conv1/conv2 (frozen) and freshly initialized fc1–fc3."""
+    gb.manual_seed(seed)
+    model = lenet5()
+    model.load_state_dict({k: v for k, v in state.items() if k.startswith("conv")}, strict=False)
+    model.conv1.requires_grad_(False)
+    model.conv2.requires_grad_(False)
+    return model
+
+
 def train_small(model: nn.Module, params: object, data: tuple, test: tuple, epochs: int,
                 batch_size: int, seed: int) -> float:
     fit(model, nn.CrossEntropyLoss(), optim.Adam(params), data, epochs=epochs,
@@ -90,7 +103,7 @@ def main() -> None:
 
     # 2. 500 digits
     (mx, my), mtest = load_mnist(name="mnist", download=False, progress=False)
-    results: dict[str, list[float]] = {"head": [], "finetune": [], "scratch": []}
+    results: dict[str, list[float]] = {"head": [], "finetune": [], "scratch": [], "convs": []}
     for seed in range(args.seeds):
         data = balanced_subset(mx, my, args.per_class, seed)
 
@@ -113,13 +126,17 @@ def main() -> None:
         scratch = lenet5()
         results["scratch"].append(train_small(scratch, [{"params": list(scratch.parameters()), "lr": args.lr}],
                                               data, mtest, args.epochs, args.batch_size, seed))
+        convs = pretrained_convs(state, seed)
+        results["convs"].append(train_small(convs, [{"params": [q for q in convs.parameters() if q.requires_grad],
+                                                     "lr": args.lr}], data, mtest, args.epochs, args.batch_size, seed))
         print(f"seed {seed}: head only {100 * results['head'][-1]:.2f} %, fine-tune all "
-              f"{100 * results['finetune'][-1]:.2f} %, from scratch {100 * results['scratch'][-1]:.2f} %",
-              flush=True)
+              f"{100 * results['finetune'][-1]:.2f} %, from scratch {100 * results['scratch'][-1]:.2f} %, "
+              f"convs only {100 * results['convs'][-1]:.2f} %", flush=True)
 
     names = {"head": "(i) pretrained body frozen, new head trained",
              "finetune": f"(ii) fine-tune all (body lr {args.lr * args.body_lr_factor:g}, head lr {args.lr:g})",
-             "scratch": f"(iii) from scratch (lr {args.lr:g})"}
+             "scratch": f"(iii) from scratch (lr {args.lr:g})",
+             "convs": "(iv) pretrained conv layers frozen, fresh fc1–fc3 trained"}
     print(f"\nMNIST test accuracy (10,000 digits) after {args.epochs} epochs on {10 * args.per_class} "
           f"training images, {args.seeds} seeds:")
     print("| variant | " + " | ".join(f"seed {s}" for s in range(args.seeds)) + " | mean |")
