@@ -58,7 +58,7 @@ def load_model(path: str) -> tuple[Any, Any]:
     return model, ckpt
 
 
-def test_outputs(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, np.ndarray]:
+def loss_and_logits(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, np.ndarray]:
     """Mean cross-entropy and the logits (n, C) of ``model`` on the test set, in one pass.
 
     The loss is averaged exactly as ``training.evaluate`` does (batch means weighted by
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     model, ckpt = load_model(args.checkpoint)
     dataset = args.dataset or (ckpt.config or {}).get("dataset") or "mnist"
     _, (x_test, y_test), where = load_dataset(dataset, args.data, download=not args.no_download)
-    loss, logits = test_outputs(model, x_test, y_test, args.batch_size)
+    loss, logits = loss_and_logits(model, x_test, y_test, args.batch_size)
     if logits.ndim != 2 or logits.shape[1] <= int(y_test.max()):
         raise CliError(f"the model outputs shape {logits.shape[1:]} per image, not one logit per class "
                        f"of {dataset} ({int(y_test.max()) + 1})")
