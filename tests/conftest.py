@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import os
+
+# One BLAS thread per test process: the tests' matrices are small, pytest-xdist already
+# runs one process per core, and several multi-threaded BLAS pools fighting over two
+# cores spin and slow everything down by an order of magnitude. (Must precede NumPy.)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 from pathlib import Path
 
 from hypothesis import settings
