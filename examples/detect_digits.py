@@ -9,7 +9,8 @@
    save a checkpoint that ``glassbox detect`` can load, and a PNG of held-out canvases with
    the predicted boxes (red, "class score") and the true boxes (dashed green).
 
-    GLASSBOX_DATA=/work/shared/datasets python examples/detect_digits.py      # ~10 minutes
+    GLASSBOX_DATA=/work/shared/datasets python examples/detect_digits.py
+        # 12 epochs × 5,000 canvases: 10.4 min on 2 busy cores, held-out mAP@0.5 0.883
     python examples/detect_digits.py --quick                                  # smoke run
     glassbox detect runs/detect/detector.npz runs/detect/sample.png
 """
@@ -29,11 +30,11 @@ def main() -> None:
     from glassbox.training.checkpoint import save_checkpoint
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--canvases", type=int, default=5000, help="training canvases per epoch")
     p.add_argument("--test-canvases", type=int, default=2000)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--widths", default="16,32,64,128", help="channels of the conv blocks")
     p.add_argument("--out", default="runs/detect")
