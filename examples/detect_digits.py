@@ -36,7 +36,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--widths", default="16,32,64,128", help="channels of the conv blocks")
+    p.add_argument("--widths", default="16,32,64,128", help="channels of the conv blocks (the last without a pool)")
     p.add_argument("--out", default="runs/detect")
     p.add_argument("--quick", action="store_true", help="1 short epoch, to check that it runs")
     args = p.parse_args()

@@ -1,7 +1,7 @@
 """A small YOLO-style detector: a conv/BN/LeakyReLU/max-pool stack down to an S×S grid, then
 a 1×1 convolution giving B·(5 + C) numbers per cell, reshaped to (N, S, S, B, 5 + C).
 
-With the defaults (64×64 input, widths 16-32-64-64, three 2×2 pools) the grid is 8×8 and
+With the defaults (64×64 input, widths 16-32-64-128, three 2×2 pools, 101k parameters) the grid is 8×8 and
 each cell is 8×8 pixels; the last 3×3 convolutions see ~54 pixels around a cell, enough
 for a whole 28-pixel digit.
 """
@@ -29,7 +29,7 @@ class TinyYOLO(nn.Module):
 
     def __init__(self, num_classes: int = 10, anchors: Any = DEFAULT_ANCHORS,
                  image_size: int = 64, in_channels: int = 1,
-                 widths: Sequence[int] = (16, 32, 64, 64), negative_slope: float = 0.1) -> None:
+                 widths: Sequence[int] = (16, 32, 64, 128), negative_slope: float = 0.1) -> None:
         super().__init__()
         self.anchors = check_anchors(anchors, "TinyYOLO")
         self.num_classes, self.image_size, self.in_channels = int(num_classes), int(image_size), int(in_channels)
