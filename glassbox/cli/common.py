@@ -176,3 +176,24 @@ def describe_optimizer(info: dict[str, Any]) -> str:
     if info.get("weight_decay"):
         text += f" weight_decay={info['weight_decay']:g}"
     return text
+
+
+def add_model_arguments(p: argparse.ArgumentParser) -> None:
+    """MODEL (a zoo name or a checkpoint) and the options that shape it, for commands
+    that inspect a model (summary, explain)."""
+    p.add_argument("model", metavar="MODEL", help="a model name (mlp, lenet5, cnn, ...) or a checkpoint.npz")
+    p.add_argument("--input-shape", default="1,28,28", metavar="C,H,W",
+                   help="shape of one input sample, without the batch axis")
+    p.add_argument("--hidden", default=None, metavar="N,N,...", help="hidden widths of an mlp")
+    p.add_argument("--activation", default=None, choices=ACTIVATIONS, help="activation of an mlp")
+
+
+def model_from_args(args: argparse.Namespace) -> tuple[Any, str]:
+    """The model that ``add_model_arguments`` describes, and a name to show for it."""
+    if Path(args.model).is_file() or args.model.endswith(".npz"):
+        from .evaluate import load_model
+
+        model, _ = load_model(args.model)
+        return model, Path(args.model).name
+    return build_model(model_config(args.model, args.hidden, args.activation)), args.model
+

@@ -12,7 +12,34 @@ from .module import Module
 from .parameter import Parameter
 
 
-class Conv2d(Module):
+class _ConvBase(Module):
+    """What Conv2d and ConvTranspose2d share: checked channel counts, a He-initialized
+    weight of ``weight_shape`` and an optional zero bias of ``out_channels``."""
+
+    def _create_parameters(self, owner: str, in_channels: Any, out_channels: Any,
+                           kernel_size: Any, bias: bool, dtype: type, transposed: bool) -> None:
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(
+                    f"{owner}: expected a positive integer for `{name}`. Received: {name}={value!r}"
+                )
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _conv.pair(kernel_size, "kernel_size", owner)
+        channels = (self.in_channels, self.out_channels) if transposed else (self.out_channels, self.in_channels)
+        shape = channels + self.kernel_size
+        self.weight = Parameter(np.empty(shape, dtype=dtype), dtype=dtype)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(self.out_channels, dtype=dtype), dtype=dtype) if bias else None
+        )
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, nonlinearity="relu")
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class Conv2d(_ConvBase):
     """out_channels filters of kh×kw×in_channels slid over the input; each output pixel is a
     filter's weighted sum over one window plus the filter's bias.
 
@@ -40,28 +67,13 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, bias: bool = True, dtype: type = np.float32) -> None:
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-                raise ValueError(
-                    f"Conv2d: expected a positive integer for `{name}`. Received: {name}={value!r}"
-                )
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _conv.pair(kernel_size, "kernel_size", "Conv2d")
         self.stride = _conv.pair(stride, "stride", "Conv2d")
         # validate now (with a dummy size) so a bad padding fails at construction
-        _conv.resolve_padding(padding, (1, 1), self.kernel_size, self.stride, "Conv2d")
+        _conv.resolve_padding(padding, (1, 1), _conv.pair(kernel_size, "kernel_size", "Conv2d"),
+                              self.stride, "Conv2d")
         self.padding = padding.lower() if isinstance(padding, str) else padding
-        kh, kw = self.kernel_size
-        self.weight = Parameter(np.empty((out_channels, in_channels, kh, kw), dtype=dtype), dtype=dtype)
-        self.register_parameter(
-            "bias", Parameter(np.zeros(out_channels, dtype=dtype), dtype=dtype) if bias else None
-        )
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, nonlinearity="relu")
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        self._create_parameters("Conv2d", in_channels, out_channels, kernel_size, bias, dtype,
+                                transposed=False)
 
     def output_shape(self, in_hw: tuple[int, int]) -> tuple[int, int]:
         """(OH, OW) for an input of H×W: ⌊(n + 2p − f)/s⌋ + 1 per side."""

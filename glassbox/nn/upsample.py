@@ -12,9 +12,8 @@ from ..core.tensor import Tensor
 from ..ops import conv as _conv
 from ..ops import conv_transpose as _convt
 from . import functional as F
-from . import init
+from .conv import _ConvBase
 from .module import Module
-from .parameter import Parameter
 
 
 class Upsample(Module):
@@ -45,7 +44,7 @@ class Upsample(Module):
         return f"scale_factor={self.scale_factor}, mode={self.mode!r}"
 
 
-class ConvTranspose2d(Module):
+class ConvTranspose2d(_ConvBase):
     """Transposed convolution: the adjoint of a ``Conv2d`` with the same kernel, stride and
     padding, mapping a small map back to a large one (PyTorch semantics).
 
@@ -73,26 +72,10 @@ class ConvTranspose2d(Module):
                  padding: Any = 0, output_padding: Any = 0, bias: bool = True,
                  dtype: type = np.float32) -> None:
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"ConvTranspose2d: expected a positive integer for `{name}`. "
-                                 f"Received: {name}={value!r}")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _conv.pair(kernel_size, "kernel_size", "ConvTranspose2d")
+        self._create_parameters("ConvTranspose2d", in_channels, out_channels, kernel_size, bias,
+                                dtype, transposed=True)
         self.stride, self.padding, self.output_padding = F.conv_transpose_args(
             None, self.kernel_size, stride, padding, output_padding, "ConvTranspose2d")
-        kh, kw = self.kernel_size
-        shape = (self.in_channels, self.out_channels, kh, kw)
-        self.weight = Parameter(np.empty(shape, dtype=dtype), dtype=dtype)
-        self.register_parameter(
-            "bias", Parameter(np.zeros(out_channels, dtype=dtype), dtype=dtype) if bias else None
-        )
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, nonlinearity="relu")
-        if self.bias is not None:
-            init.zeros_(self.bias)
 
     def output_shape(self, in_hw: tuple[int, int]) -> tuple[int, int]:
         """(OH, OW) for an input of H×W: (n − 1)·s − 2p + f + output_padding per side."""
