@@ -196,3 +196,88 @@ class BalancedBatchSampler:
             picked = np.argsort(-(left + rng.random(len(left)) * 0.5))[: self.p]
             left[picked] -= 1
             yield np.concatenate([chunks[c][int(left[c])] for c in picked])
+
+
+# ------------------------------------------------------------------ training on few classes
+def supervised_contrastive_loss(embeddings: Tensor, labels: Any, temperature: float = 0.1) -> Tensor:
+    """Supervised contrastive (SupCon) loss of a batch of unit-norm (M, d) embeddings zᵢ:
+
+        ℓᵢ = −(1/|P(i)|) Σ_{p ∈ P(i)} log( exp(zᵢ·z_p/τ) / Σ_{a ≠ i} exp(zᵢ·z_a/τ) ),
+
+    P(i) = the other rows with label i's label; the loss is the mean of ℓᵢ over all rows.
+    Every row is pulled towards all its positives and pushed from every other row at once
+    (a softmax over the batch, not one triplet), which trains better than batch-hard triplets
+    on small data. With labels = instance ids of two augmented views of each image it is
+    the NT-Xent loss of SimCLR. Built from matmul, log-softmax, products and sums.
+    """
+    xp = backend.xp
+    if embeddings.ndim != 2:
+        raise ValueError(f"supervised_contrastive_loss: embeddings must be (M, d), got "
+                         f"{tuple(embeddings.shape)}")
+    if not temperature > 0:
+        raise ValueError(f"supervised_contrastive_loss: temperature must be > 0, got {temperature!r}")
+    m = embeddings.shape[0]
+    y = labels.data if isinstance(labels, Tensor) else xp.asarray(labels)
+    if y.shape != (m,):
+        raise ValueError(f"supervised_contrastive_loss: expected one label per embedding, "
+                         f"shape ({m},), got {y.shape}")
+    eye = xp.eye(m, dtype=bool)
+    pos = (y[:, None] == y[None, :]) & ~eye
+    has = pos.sum(axis=1)
+    if not has.any():
+        raise ValueError("supervised_contrastive_loss: no row has a positive (another row with "
+                         "its label) in this batch")
+    dtype = embeddings.dtype
+    # a row is never its own candidate: −10⁴/τ·τ-scaled logits give it weight e^(−10⁴) ≈ 0
+    logits = (embeddings @ embeddings.T) * (1.0 / temperature) + xp.where(eye, -1e4, 0).astype(dtype)
+    weights = (pos / xp.maximum(has, 1)[:, None]).astype(dtype)  # 1/|P(i)| on positives
+    return -((logits.log_softmax(axis=1) * weights).sum()) * (1.0 / int((has > 0).sum()))
+
+
+# The dihedral group D4 of the square as index maps of (N, C, H, W) batches: rotations by
+# 0°, 90°, 180°, 270°, then the left-right and up-down mirrors, the transpose and anti-transpose.
+DIHEDRAL = (
+    lambda a: a, lambda a: np.rot90(a, 1, (2, 3)), lambda a: np.rot90(a, 2, (2, 3)),
+    lambda a: np.rot90(a, 3, (2, 3)), lambda a: a[..., ::-1], lambda a: a[..., ::-1, :],
+    lambda a: np.swapaxes(a, 2, 3), lambda a: np.swapaxes(np.rot90(a, 2, (2, 3)), 2, 3),
+)
+
+
+def _dihedral_table() -> np.ndarray:
+    """table[g, h] = index of the transform g∘h (apply h, then g), found on a random key."""
+    key = np.random.default_rng(0).random((1, 1, 3, 3))
+    images = [t(key) for t in DIHEDRAL]
+    table = np.empty((8, 8), dtype=np.int64)
+    for g, tg in enumerate(DIHEDRAL):
+        for h, th in enumerate(DIHEDRAL):
+            out = tg(th(key))
+            table[g, h] = next(i for i, im in enumerate(images) if np.array_equal(im, out))
+    return table
+
+
+def dihedral_pseudo_classes(x: Any, y: Any, symmetries: dict[int, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """New classes from old ones: each of the 8 rotations/mirrors g of class c is a class (c, g).
+
+    A shape that a transform s leaves (nearly) unchanged — a 0 turned by 180°, a 3 mirrored
+    up-down — must not become a second class, so g and g∘s are merged for every s in
+    ``symmetries[c]`` (indices into ``DIHEDRAL``; identity 0 implied). Returns the 8·N images
+    and labels 0 … K−1 (K = Σ_c 8/|stabilizer of c|). Transformed digits are not digits, but
+    they are more shapes to tell apart: an embedding trained on 24 shape classes transfers
+    to unseen classes better than one trained on 5.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 4 or x.shape[2] != x.shape[3] or y.shape != (len(x),):
+        raise ValueError(f"dihedral_pseudo_classes: expected square images (N, C, H, H) and "
+                         f"labels (N,), got {x.shape} and {y.shape}")
+    table = _dihedral_table()
+    classes = np.unique(y)
+    # orbit index of g for class c: the smallest index in the coset {g∘s : s in stabilizer}
+    coset = np.empty((len(classes), 8), dtype=np.int64)
+    for ci, c in enumerate(classes):
+        stab = {0, *[int(s) for s in symmetries.get(int(c), ())]}
+        coset[ci] = [min(table[g, s] for s in stab) for g in range(8)]
+    yi = np.searchsorted(classes, y)
+    xs = [np.ascontiguousarray(t(x)) for t in DIHEDRAL]
+    raw = np.concatenate([yi * 8 + coset[yi, g] for g in range(8)])
+    _, labels = np.unique(raw, return_inverse=True)
+    return np.concatenate(xs), labels.astype(np.int64)

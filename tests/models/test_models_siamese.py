@@ -135,3 +135,87 @@ def test_short_training_on_real_digits_reduces_triplet_loss():
         opt.step()
     after = total(Tensor(embed(model, x)), y).item()
     assert after < 0.7 * before
+
+
+# ------------------------------------------------------------ SupCon loss and pseudo-classes
+from glassbox.models.siamese import (  # noqa: E402
+    DIHEDRAL, dihedral_pseudo_classes, supervised_contrastive_loss,
+)
+
+
+def _supcon_reference(z, y, tau):
+    """ℓᵢ = −mean over positives p of log softmax_{a≠i}(zᵢ·z_a/τ)_p, averaged over rows."""
+    losses = []
+    for i in range(len(y)):
+        others = [a for a in range(len(y)) if a != i]
+        s = np.array([z[i] @ z[a] / tau for a in others])
+        log_p = s - np.log(np.exp(s).sum())
+        pos = [k for k, a in enumerate(others) if y[a] == y[i]]
+        if pos:
+            losses.append(-log_p[pos].mean())
+    return np.mean(losses)
+
+
+def test_supcon_matches_loop_reference_and_gradcheck():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((7, 3))
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    y = np.array([0, 0, 1, 1, 1, 2, 3])  # rows 5 and 6 have no positive: left out of the mean
+    got = supervised_contrastive_loss(Tensor(z, dtype=np.float64), y, temperature=0.5).item()
+    np.testing.assert_allclose(got, _supcon_reference(z, y, 0.5), rtol=1e-10)
+    gb.gradcheck(lambda t: supervised_contrastive_loss(t, y, 0.5),
+                 Tensor(z, requires_grad=True, dtype=np.float64))
+
+
+@settings(max_examples=15, deadline=None)
+@given(m=st.integers(2, 9), d=st.integers(1, 4), seed=st.integers(0, 1000))
+def test_supcon_gradcheck_random_shapes(m, d, seed):
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 0, rng.integers(0, 3, m - 2)]  # at least one positive pair
+    z = rng.standard_normal((m, d))
+    np.testing.assert_allclose(supervised_contrastive_loss(Tensor(z, dtype=np.float64), y, 0.7).item(),
+                               _supcon_reference(z, y, 0.7), rtol=1e-9, atol=1e-12)
+    gb.gradcheck(lambda t: supervised_contrastive_loss(t, y, 0.7),
+                 Tensor(z, requires_grad=True, dtype=np.float64))
+
+
+def test_supcon_prefers_clustered_embeddings_and_errors():
+    y = np.array([0, 0, 1, 1])
+    good = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    bad = good[[0, 2, 1, 3]]  # same points, labels mixed up
+    assert (supervised_contrastive_loss(Tensor(good), y, 0.1).item()
+            < supervised_contrastive_loss(Tensor(bad), y, 0.1).item())
+    with pytest.raises(ValueError, match="no row has a positive"):
+        supervised_contrastive_loss(Tensor(good), np.arange(4))
+    with pytest.raises(ValueError, match=r"one label per embedding, shape \(4,\), got \(3,\)"):
+        supervised_contrastive_loss(Tensor(good), y[:3])
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        supervised_contrastive_loss(Tensor(good), y, 0.0)
+
+
+def test_dihedral_transforms_form_a_group_of_8():
+    key = np.random.default_rng(0).random((1, 1, 4, 4))
+    images = [t(key) for t in DIHEDRAL]
+    assert len({im.tobytes() for im in images}) == 8  # all different on an asymmetric key
+    for tg in DIHEDRAL:  # closed under composition
+        for th in DIHEDRAL:
+            assert any(np.array_equal(tg(th(key)), im) for im in images)
+
+
+def test_dihedral_pseudo_classes_merge_symmetric_shapes():
+    rng = np.random.default_rng(0)
+    x = rng.random((6, 1, 5, 5)).astype(np.float32)
+    y = np.array([0, 0, 1, 1, 2, 2])
+    # class 0: no symmetry → 8 classes; class 1: half-turn symmetric → 4; class 2: all of D4 → 1
+    x8, y8 = dihedral_pseudo_classes(x, y, {1: (2,), 2: range(8)})
+    assert x8.shape == (48, 1, 5, 5) and x8.dtype == np.float32 and y8.shape == (48,)
+    assert y8.max() + 1 == 8 + 4 + 1
+    block = y8.reshape(8, 6)  # block[g, i]: label of transform g of image i
+    np.testing.assert_array_equal(block[:, 0], block[:, 1])  # same class, same transform
+    assert len(set(block[:, 0])) == 8
+    np.testing.assert_array_equal(block[0, 2:4], block[2, 2:4])  # 1 turned 180° stays class 1
+    assert block[0, 2] != block[1, 2]  # but a quarter turn is a new class
+    assert len(set(block[:, 4])) == 1
+    np.testing.assert_array_equal(x8[6 * 1 + 3], np.rot90(x[3], 1, (1, 2)))  # g = 1: 90° turn
+    with pytest.raises(ValueError, match="expected square images"):
+        dihedral_pseudo_classes(x[:, :, :4], y, {})
