@@ -80,7 +80,7 @@ def run(quick: bool = False, out: Path | None = None) -> LessonResult:
     # (1) capacity: width with one hidden layer, then depth at width 256
     for width in (16, 64, 256):
         runs[f"1 × {width}"] = train((width,), train_data, test_data, epochs)
-    runs[f"2 × 256 (large)"] = train(LARGE, train_data, test_data, epochs)
+    runs["2 × 256 (large)"] = train(LARGE, train_data, test_data, epochs)
     runs["3 × 256"] = train((256, 256, 256), train_data, test_data, epochs)
     # (2) the large net with one regularizer each
     runs[f"large + L2 (λ = {lam:g})"] = train(LARGE, train_data, test_data, epochs, l2=lam)
