@@ -113,6 +113,14 @@ def unit_spread(net: nn.Sequential) -> float:
     return spread
 
 
+def _std_ratio(stds: list[float]) -> float | str:
+    """max/min of the per-layer stds; with zero weights every std is exactly 0, and 0/0 has
+    no value: printing 0 (or 1) there would suggest a spread that does not exist."""
+    if min(stds) == 0.0:
+        return "undefined (all zero)" if max(stds) == 0.0 else math.inf
+    return max(stds) / min(stds)
+
+
 def run(quick: bool = False, out: Path | None = None) -> LessonResult:
     width, steps, n = (64, 100, 300) if quick else (256, 600, 600)
     x, y = spirals(n, classes=3, noise=0.2, seed=0)
@@ -130,7 +138,7 @@ def run(quick: bool = False, out: Path | None = None) -> LessonResult:
     rows = []
     for (act, scheme), s in stds.items():
         losses = curves[act, scheme]
-        rows.append([act, scheme, s[0], s[len(s) // 2 - 1], s[-1], max(s) / max(min(s), 1e-30),
+        rows.append([act, scheme, s[0], s[len(s) // 2 - 1], s[-1], _std_ratio(s),
                      losses[-1], accs[act, scheme]])
     values = {
         "stds": {f"{a}/{s}": v for (a, s), v in stds.items()},

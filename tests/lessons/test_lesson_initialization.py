@@ -28,6 +28,9 @@ def test_initialization_findings(tmp_path):
     assert acc["relu/He"] > 0.9 and acc["tanh/Xavier"] > 0.9
     assert acc["relu/N(0, 0.01²)"] < 0.4 and acc["relu/N(0, 1)"] < 0.5
     assert v["final_loss"]["relu/He"] < v["final_loss"]["relu/Xavier"]
+    # the zero-init rows' max/min std is 0/0: reported as undefined, not as a number
+    zero_rows = [r for r in result.rows if r[1] == "zeros"]
+    assert len(zero_rows) == 2 and all(r[5] == "undefined (all zero)" for r in zero_rows)
     assert len(result.rows) == 10 and len(result.figures) == 2
     assert all(p.exists() for p in result.figures)
 
@@ -37,3 +40,9 @@ def test_unit_spread_detects_broken_symmetry():
     assert lesson.unit_spread(net) == 0.0
     net[0].weight.data[2, 1] = 0.5
     assert np.isclose(lesson.unit_spread(net), 0.5)
+
+
+def test_std_ratio_handles_zero_stds():
+    assert lesson._std_ratio([0.0, 0.0, 0.0]) == "undefined (all zero)"
+    assert lesson._std_ratio([1.0, 0.0]) == float("inf")
+    assert np.isclose(lesson._std_ratio([0.5, 2.0, 1.0]), 4.0)
