@@ -22,12 +22,13 @@ MODULES = [
     ("Ops (forward and backward side by side)", [
         "glassbox.ops.arithmetic", "glassbox.ops.linalg", "glassbox.ops.reduction", "glassbox.ops.shape",
         "glassbox.ops.elementwise", "glassbox.ops.activation", "glassbox.ops.loss", "glassbox.ops.conv",
-        "glassbox.ops.pooling", "glassbox.ops.normalization", "glassbox.ops.dropout"]),
+        "glassbox.ops.pooling", "glassbox.ops.normalization", "glassbox.ops.dropout", "glassbox.ops.upsample",
+        "glassbox.ops.conv_transpose", "glassbox.ops.metric"]),
     ("Layers: glassbox.nn", [
         "glassbox.nn.module", "glassbox.nn.linear", "glassbox.nn.activation", "glassbox.nn.container",
         "glassbox.nn.conv", "glassbox.nn.pooling", "glassbox.nn.normalization", "glassbox.nn.dropout",
         "glassbox.nn.blocks", "glassbox.nn.loss", "glassbox.nn.init", "glassbox.nn.functional",
-        "glassbox.nn.regularization"]),
+        "glassbox.nn.regularization", "glassbox.nn.upsample", "glassbox.nn.metric_loss", "glassbox.nn.heads"]),
     ("Optimizers: glassbox.optim", [
         "glassbox.optim.optimizer", "glassbox.optim.sgd", "glassbox.optim.momentum", "glassbox.optim.adagrad",
         "glassbox.optim.rmsprop", "glassbox.optim.adam", "glassbox.optim.lr_scheduler"]),
@@ -39,8 +40,9 @@ MODULES = [
         "glassbox.training.early_stopping", "glassbox.training.model_checkpoint",
         "glassbox.training.lr_callback", "glassbox.training.loggers", "glassbox.training.gradient_monitor"]),
     ("Models, metrics, tools", [
-        "glassbox.models", "glassbox.summary", "glassbox.metrics", "glassbox.plots", "glassbox.tune",
-        "glassbox.lessons"]),
+        "glassbox.models", "glassbox.models.autoencoder", "glassbox.models.siamese", "glassbox.summary",
+        "glassbox.metrics", "glassbox.plots", "glassbox.tune", "glassbox.detect", "glassbox.lessons",
+        "glassbox.viz", "glassbox.explain"]),
 ]
 
 
