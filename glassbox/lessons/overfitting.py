@@ -12,6 +12,12 @@ quick mode) and the 10,000 test images: (1) vary the width and the depth of an M
 record train/test accuracy; (2) take the large unregularized net and add each
 regularizer in turn. Every run uses Adam (lr 1e-3), batch 32, the same epochs and seed.
 The gap is train accuracy − test accuracy.
+
+A smaller gap alone is no success: a regularizer can also close it by dragging the training
+accuracy down to a lower test accuracy (underfitting). So a regularizer counts as helping
+only when it narrows the gap while costing at most ``TEST_TOLERANCE`` (1 point) of test
+accuracy; one that narrows the gap at a larger cost is reported as "narrows the gap, lowers
+test acc" (it underfits, or — early stopping — also trains on fewer images).
 """
 from __future__ import annotations
 
@@ -34,6 +40,29 @@ NAME = "overfitting"
 SUMMARY = "width/depth vs train/test accuracy on MNIST, then L2, dropout, early stopping, augmentation"
 
 LARGE = (256, 256)  # the large net that the regularizers are added to
+TEST_TOLERANCE = 0.01  # at most 1 point of test accuracy may be given up for a smaller gap
+# λ of the course's penalty λ/(2m)·Σ‖W‖² (m = 32, the batch). With Adam no λ here both narrows
+# the gap and keeps test accuracy (scanned: quick 0.03–1, full 0.1–2); 0.3 is a moderate one,
+# where λ = 2 used to collapse full mode's test accuracy to 83 %.
+L2_LAMBDA = 0.3
+
+
+def verdict(base: dict[str, float], run: dict[str, float], tolerance: float = TEST_TOLERANCE) -> str:
+    """How a regularized run compares with the unregularized ``base`` (dicts with "gap" and
+    "test" accuracies): narrowing the gap only counts if test accuracy does not drop by more
+    than ``tolerance``."""
+    if run["gap"] >= base["gap"]:
+        return "does not narrow the gap"
+    if run["test"] < base["test"] - tolerance:
+        return "narrows the gap, lowers test acc"
+    if run["test"] > base["test"] + tolerance:
+        return "narrows the gap, raises test acc"
+    return "narrows the gap, same test acc"
+
+
+def helps(v: str) -> bool:
+    """Whether a verdict counts the regularizer as helping (a narrower gap at no real cost)."""
+    return v in ("narrows the gap, raises test acc", "narrows the gap, same test acc")
 
 
 def load_data(n_train: int, n_test: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -74,7 +103,7 @@ def train(hidden: tuple[int, ...], train_data: Any, test_data: tuple, epochs: in
 def run(quick: bool = False, out: Path | None = None) -> LessonResult:
     n_train, n_test, epochs = (600, 2000, 10) if quick else (5000, 10000, 30)
     train_data, test_data = load_data(n_train, n_test)
-    lam = 1.0 if quick else 2.0
+    lam = L2_LAMBDA
 
     runs: dict[str, dict[str, Any]] = {}
     # (1) capacity: width with one hidden layer, then depth at width 256
@@ -90,8 +119,14 @@ def run(quick: bool = False, out: Path | None = None) -> LessonResult:
 
     base = runs["2 × 256 (large)"]
     regularized = {k: v for k, v in runs.items() if k.startswith("large +")}
-    best_name = min(regularized, key=lambda k: regularized[k]["gap"])
-    rows = [[name, r["epochs"], r["train"], r["test"], r["gap"]] for name, r in runs.items()]
+    verdicts = {k: verdict(base, r) for k, r in regularized.items()}
+    helping = sorted(k for k in regularized if helps(verdicts[k]))
+    lowering = sorted(k for k in regularized if verdicts[k] == "narrows the gap, lowers test acc")
+    # the best remedy: the smallest gap among those that help (if none helps, the best test accuracy)
+    best_name = (min(helping, key=lambda k: regularized[k]["gap"]) if helping
+                 else max(regularized, key=lambda k: regularized[k]["test"]))
+    rows = [[name, r["epochs"], r["train"], r["test"], r["gap"], verdicts.get(name, "")]
+            for name, r in runs.items()]
     values = {
         "n_train": n_train, "n_test": n_test,
         "train_accuracy": {k: r["train"] for k, r in runs.items()},
@@ -101,14 +136,23 @@ def run(quick: bool = False, out: Path | None = None) -> LessonResult:
         "regularized_gaps": {k: r["gap"] for k, r in regularized.items()},
         "smallest_gap_regularizer": best_name,
         "regularizers_closing_gap": sorted(k for k, r in regularized.items() if r["gap"] < base["gap"]),
+        "verdicts": verdicts,
+        "regularizers_helping": helping,
+        "regularizers_lowering_test": lowering,
     }
+    short = lambda k: k[len("large + "):]  # noqa: E731
+    best = regularized[best_name]
     headline = (
         f"on {n_train} training images the large net (2 × 256) reaches {base['train']:.1%} train / "
-        f"{base['test']:.1%} test (gap {base['gap']:.1%}); {best_name[8:]} narrows the gap most, to "
-        f"{regularized[best_name]['gap']:.1%} (test {regularized[best_name]['test']:.1%}); "
-        f"{len(values['regularizers_closing_gap'])} of 4 regularizers narrow it"
+        f"{base['test']:.1%} test (gap {base['gap']:.1%}); "
+        f"{len(helping)} of 4 regularizers narrow the gap without losing more than "
+        f"{TEST_TOLERANCE:.0%} of test accuracy ({', '.join(map(short, helping)) or 'none'}), best "
+        f"{short(best_name)}: gap {best['gap']:.1%}, test {best['test']:.1%}"
+        + (f"; {', '.join(map(short, lowering))} narrow{'s' if len(lowering) == 1 else ''} "
+           f"it only by lowering test accuracy" if lowering else "")
     )
-    result = LessonResult(NAME, headline, ["model", "epochs", "train acc", "test acc", "gap"], rows, values)
+    result = LessonResult(NAME, headline, ["model", "epochs", "train acc", "test acc", "gap", "verdict"],
+                          rows, values)
 
     path = figure_path(out, "overfitting.png")
     if path is not None:
@@ -124,6 +168,6 @@ def run(quick: bool = False, out: Path | None = None) -> LessonResult:
         low = min(min(r["test"] for r in runs.values()), min(r["train"] for r in runs.values()))
         ax.set(ylim=(max(0.0, low - 0.05), 1.0), ylabel="accuracy",
                title=f"capacity and regularization on {n_train} MNIST training images")
-        ax.legend()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never over a bar
         result.figures.append(save_png(fig, path))
     return result
