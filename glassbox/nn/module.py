@@ -34,7 +34,7 @@ class Module:
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
         if name in self._buffers and not isinstance(value, (Parameter, Module)):
-            self._buffers[name] = value.data if isinstance(value, Tensor) else value
+            self._buffers[name] = value.data if isinstance(value, Tensor) else np.asarray(value)
             object.__setattr__(self, name, self._buffers[name])
             return
         for registry in (self._parameters, self._buffers, self._modules):

@@ -145,6 +145,13 @@ def test_register_buffer_survives_reassignment_and_is_saved():
     assert other.count[0] == 6.0
 
 
+def test_buffer_reassigned_to_a_python_number_still_loads():
+    net = Net()
+    net.count = 5  # stored as an array, so load_state_dict can copy into it
+    net.load_state_dict(Net().state_dict())
+    assert float(net.count) == 0.0
+
+
 def test_forward_hook_sees_module_input_output_and_can_replace_output():
     layer = nn.Linear(3, 2)
     x = gb.Tensor(np.ones((1, 3), dtype=np.float32))
