@@ -1,6 +1,7 @@
 """Shared helpers for the benchmarks: timing, peak memory, synthetic MNIST-shaped data."""
 from __future__ import annotations
 
+import os
 import platform
 import resource
 import statistics
@@ -63,3 +64,28 @@ def max_rss_mb() -> float:
 
 def machine() -> str:
     return f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, NumPy {np.__version__}"
+
+
+def torch_available() -> bool:
+    """PyTorch is compared against only when it happens to be installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
+def torch_threads() -> int:
+    """Give PyTorch as many threads as OpenBLAS gets, so the comparison is like for like."""
+    return int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
+
+
+def run_comparison(title: str, steps: dict[str, Callable[[int], None]], baseline: str,
+                   batches: int, batch_size: int) -> dict[str, float]:
+    """Peak memory, interleaved throughput and ratios of ``steps``; prints the report."""
+    peaks = {name: peak_traced_mb(step) for name, step in steps.items() if "pytorch" not in name}
+    rates = compare_throughput(steps, batches, batch_size)
+    report(f"{title} — {machine()}", rates, peaks, baseline)
+    if "pytorch (cpu)" in rates:
+        print(f"  ratio glassbox / pytorch (cpu): {rates['glassbox'] / rates['pytorch (cpu)']:.2f}")
+    print(f"  max RSS {max_rss_mb():.0f} MB")
+    return rates
+

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import compare_throughput, machine, max_rss_mb, peak_traced_mb, report  # noqa: E402
+from common import run_comparison, torch_available, torch_threads  # noqa: E402
 from numpy_cnn import conv_backward, conv_forward  # noqa: E402
 
 import glassbox as gb  # noqa: E402
@@ -56,7 +56,7 @@ def glassbox_conv():
 def torch_conv():
     import torch
 
-    torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1)))
+    torch.set_num_threads(torch_threads())
     x, g, w = make_data()
     layer = torch.nn.Conv2d(C, C, K, padding=1)
     xt, gt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
@@ -72,18 +72,11 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10, help="timed calls per repeat")
     args = parser.parse_args()
     builders = {"numpy im2col (by hand)": numpy_conv, "glassbox": glassbox_conv}
-    try:
-        import torch  # noqa: F401
-
+    if torch_available():
         builders["pytorch (cpu)"] = torch_conv
-    except ImportError:
-        pass
     steps = {name: build() for name, build in builders.items()}
-    peaks = {name: peak_traced_mb(step) for name, step in steps.items() if "pytorch" not in name}
-    rates = compare_throughput(steps, args.batches, N)
-    report(f"Conv2d 3×3 pad 1, {C}→{C} channels, {HW}×{HW}, batch {N}, forward+backward — {machine()}",
-           rates, peaks, baseline="numpy im2col (by hand)")
-    print(f"  max RSS {max_rss_mb():.0f} MB")
+    run_comparison(f"Conv2d 3×3 pad 1, {C}→{C} channels, {HW}×{HW}, batch {N}, forward+backward",
+                   steps, "numpy im2col (by hand)", args.batches, N)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import compare_throughput, machine, max_rss_mb, peak_traced_mb, report, synthetic_mnist  # noqa: E402
+from common import run_comparison, synthetic_mnist, torch_available, torch_threads  # noqa: E402
 from numpy_cnn import LeNet5  # noqa: E402
 
 import glassbox as gb  # noqa: E402
@@ -58,7 +58,7 @@ def torch_lenet(x: np.ndarray, y: np.ndarray):
     from torch import nn as tnn
 
     torch.manual_seed(0)
-    torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1)))
+    torch.set_num_threads(torch_threads())
     model = tnn.Sequential(
         tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),
         tnn.Conv2d(6, 16, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
@@ -84,20 +84,11 @@ def main() -> None:
     args = parser.parse_args()
     x, y = synthetic_mnist(BATCH * 20, image=True)
     builders = {"numpy im2col (by hand)": numpy_lenet, "glassbox": glassbox_lenet}
-    try:
-        import torch  # noqa: F401
-
+    if torch_available():
         builders["pytorch (cpu)"] = torch_lenet
-    except ImportError:
-        pass
     steps = {name: build(x, y) for name, build in builders.items()}
-    peaks = {name: peak_traced_mb(step) for name, step in steps.items() if "pytorch" not in name}
-    rates = compare_throughput(steps, args.batches, BATCH)
-    report(f"LeNet-5, batch {BATCH}, SGD momentum, float32 — {machine()}", rates, peaks,
-           baseline="numpy im2col (by hand)")
-    if "pytorch (cpu)" in rates:
-        print(f"  ratio glassbox / pytorch (cpu): {rates['glassbox'] / rates['pytorch (cpu)']:.2f}")
-    print(f"  max RSS {max_rss_mb():.0f} MB")
+    run_comparison(f"LeNet-5, batch {BATCH}, SGD momentum, float32", steps,
+                   "numpy im2col (by hand)", args.batches, BATCH)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import compare_throughput, machine, max_rss_mb, peak_traced_mb, report, synthetic_mnist  # noqa: E402
+from common import run_comparison, synthetic_mnist, torch_available, torch_threads  # noqa: E402
 
 import glassbox as gb  # noqa: E402
 from glassbox import nn, optim  # noqa: E402
@@ -99,7 +99,7 @@ def torch_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
     import torch
 
     torch.manual_seed(0)
-    torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1)))
+    torch.set_num_threads(torch_threads())
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
                                 torch.nn.ReLU(), torch.nn.Linear(128, 10))
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -125,20 +125,11 @@ def main() -> None:
     args = parser.parse_args()
     x, y = synthetic_mnist(BATCH * 50)
     builders = {"numpy (hand-written)": numpy_mlp, "glassbox": glassbox_mlp}
-    try:
-        import torch  # noqa: F401
-
+    if torch_available():
         builders["pytorch (cpu)"] = torch_mlp
-    except ImportError:
-        pass
     steps = {name: build(x, y, args.optimizer) for name, build in builders.items()}
-    peaks = {name: peak_traced_mb(step) for name, step in steps.items() if "pytorch" not in name}
-    rates = compare_throughput(steps, args.batches, BATCH)
-    report(f"MLP 784-256-128-10 ReLU, batch {BATCH}, {args.optimizer}, float32 — {machine()}",
-           rates, peaks, baseline="numpy (hand-written)")
-    if "pytorch (cpu)" in rates:
-        print(f"  ratio glassbox / pytorch (cpu): {rates['glassbox'] / rates['pytorch (cpu)']:.2f}")
-    print(f"  max RSS {max_rss_mb():.0f} MB")
+    run_comparison(f"MLP 784-256-128-10 ReLU, batch {BATCH}, {args.optimizer}, float32", steps,
+                   "numpy (hand-written)", args.batches, BATCH)
 
 
 if __name__ == "__main__":
