@@ -146,10 +146,16 @@ def test_register_buffer_survives_reassignment_and_is_saved():
 
 
 def test_buffer_reassigned_to_a_python_number_still_loads():
-    net = Net()
-    net.count = 5  # stored as an array, so load_state_dict can copy into it
-    net.load_state_dict(Net().state_dict())
-    assert float(net.count) == 0.0
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("steps", np.zeros(()))
+
+    net = Counter()
+    net.steps = 5  # stored as an array, so load_state_dict can copy into it
+    assert net.state_dict()["steps"] == 5
+    net.load_state_dict(Counter().state_dict())
+    assert float(net.steps) == 0.0
 
 
 def test_forward_hook_sees_module_input_output_and_can_replace_output():
