@@ -34,7 +34,7 @@ def _owned(grad: Any, stored: set[int]) -> Any:
     """``grad`` made safe to keep as a ``.grad`` that optimizers update in place: a
     writeable array of its own, not a broadcast view and not shared with another tensor
     (``a + b`` hands the very same array to both inputs)."""
-    if id(grad) in stored or not grad.flags.writeable or grad.base is not None:
+    if grad.base is not None or id(grad) in stored or not grad.flags.writeable:
         grad = grad.copy()
     stored.add(id(grad))
     return grad
@@ -115,14 +115,16 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
         for parent, g in zip(fn.parents, input_grads):
             if g is None or not parent.requires_grad:
                 continue
-            g = unbroadcast(g, parent.shape)
-            if g.dtype != parent.dtype:  # e.g. a float64 constant mixed into a float32 graph
-                g = g.astype(parent.dtype)
-            if g.shape != parent.shape:
-                raise RuntimeError(
-                    f"{fn.name}.backward returned a gradient of shape {g.shape} "
-                    f"for an input of shape {parent.shape}"
-                )
+            data = parent.data
+            if g.shape != data.shape:
+                g = unbroadcast(g, data.shape)
+                if g.shape != data.shape:
+                    raise RuntimeError(
+                        f"{fn.name}.backward returned a gradient of shape {g.shape} "
+                        f"for an input of shape {data.shape}"
+                    )
+            if g.dtype is not data.dtype and g.dtype != data.dtype:
+                g = g.astype(data.dtype)  # e.g. a float64 constant mixed into a float32 graph
             if parent._ctx is None:
                 parent._accumulate(_owned(g, stored))
             else:

@@ -38,12 +38,13 @@ class Function:
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays; record the node if a gradient is needed."""
         fn = cls()
-        needs = tuple(t.requires_grad for t in inputs)
+        needs = tuple([t.requires_grad for t in inputs])
         fn.needs_input_grad = needs
         out = fn.forward(*[t.data for t in inputs], **params)
-        if not isinstance(out, backend.xp.ndarray):  # full reductions give NumPy scalars
-            out = backend.xp.asarray(out)
-        if _GradMode.enabled and any(needs):
+        xp = backend.xp
+        if type(out) is not xp.ndarray and not isinstance(out, xp.ndarray):
+            out = xp.asarray(out)  # full reductions give NumPy scalars
+        if _GradMode.enabled and True in needs:
             fn.parents = inputs
             return Tensor._from_op(out, fn)
         return Tensor._from_op(out, None)
