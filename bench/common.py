@@ -89,3 +89,23 @@ def run_comparison(title: str, steps: dict[str, Callable[[int], None]], baseline
     print(f"  max RSS {max_rss_mb():.0f} MB")
     return rates
 
+
+def batches_of(x: np.ndarray, y: np.ndarray, batch_size: int, wrap: Callable) -> tuple[list, list]:
+    """``x`` and ``y`` cut into whole batches, each wrapped (as a glassbox or torch tensor)."""
+    n = len(x) // batch_size
+    cut = [slice(i * batch_size, (i + 1) * batch_size) for i in range(n)]
+    return [wrap(x[c]) for c in cut], [wrap(y[c]) for c in cut]
+
+
+def training_step(model, loss_fn, optimizer, xs: list, ys: list) -> Callable[[int], None]:
+    """The PyTorch-style step that glassbox and PyTorch share, cycling over ready batches."""
+    n = len(xs)
+
+    def step(i: int) -> None:
+        loss = loss_fn(model(xs[i % n]), ys[i % n])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+

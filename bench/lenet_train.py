@@ -15,7 +15,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import run_comparison, synthetic_mnist, torch_available, torch_threads  # noqa: E402
+from common import (batches_of, run_comparison, synthetic_mnist, torch_available,  # noqa: E402
+                    torch_threads, training_step)
 from numpy_cnn import LeNet5  # noqa: E402
 
 import glassbox as gb  # noqa: E402
@@ -40,17 +41,7 @@ def glassbox_lenet(x: np.ndarray, y: np.ndarray):
     model = models.lenet5()
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    batches = len(x) // BATCH
-    xs = [gb.Tensor(x[i * BATCH:(i + 1) * BATCH]) for i in range(batches)]
-    ys = [gb.Tensor(y[i * BATCH:(i + 1) * BATCH]) for i in range(batches)]
-
-    def step(i: int) -> None:
-        loss = loss_fn(model(xs[i % batches]), ys[i % batches])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-    return step
+    return training_step(model, loss_fn, opt, *batches_of(x, y, BATCH, gb.Tensor))
 
 
 def torch_lenet(x: np.ndarray, y: np.ndarray):
@@ -65,17 +56,7 @@ def torch_lenet(x: np.ndarray, y: np.ndarray):
         tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10))
     loss_fn = tnn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    batches = len(x) // BATCH
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step(i: int) -> None:
-        s = (i % batches) * BATCH
-        loss = loss_fn(model(xt[s:s + BATCH]), yt[s:s + BATCH])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-    return step
+    return training_step(model, loss_fn, opt, *batches_of(x, y, BATCH, torch.from_numpy))
 
 
 def main() -> None:

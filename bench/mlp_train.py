@@ -15,7 +15,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import run_comparison, synthetic_mnist, torch_available, torch_threads  # noqa: E402
+from common import (batches_of, run_comparison, synthetic_mnist, torch_available,  # noqa: E402
+                    torch_threads, training_step)
 
 import glassbox as gb  # noqa: E402
 from glassbox import nn, optim  # noqa: E402
@@ -82,17 +83,7 @@ def glassbox_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
     loss_fn = nn.CrossEntropyLoss()
     opt = (optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM) if optimizer == "sgd"
            else optim.Adam(model.parameters(), lr=1e-3))
-    batches = len(x) // BATCH
-    xs = [gb.Tensor(x[i * BATCH:(i + 1) * BATCH]) for i in range(batches)]
-    ys = [gb.Tensor(y[i * BATCH:(i + 1) * BATCH]) for i in range(batches)]
-
-    def step(i: int) -> None:
-        loss = loss_fn(model(xs[i % batches]), ys[i % batches])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-    return step
+    return training_step(model, loss_fn, opt, *batches_of(x, y, BATCH, gb.Tensor))
 
 
 def torch_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
@@ -105,17 +96,7 @@ def torch_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
     loss_fn = torch.nn.CrossEntropyLoss()
     opt = (torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM) if optimizer == "sgd"
            else torch.optim.Adam(model.parameters(), lr=1e-3))
-    batches = len(x) // BATCH
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step(i: int) -> None:
-        s = (i % batches) * BATCH
-        loss = loss_fn(model(xt[s:s + BATCH]), yt[s:s + BATCH])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-    return step
+    return training_step(model, loss_fn, opt, *batches_of(x, y, BATCH, torch.from_numpy))
 
 
 def main() -> None:

@@ -10,7 +10,11 @@ Where things are: ``core`` (Tensor, autodiff engine), ``ops`` (every differentia
 forward and backward side by side), ``nn`` (layers, losses, init), ``optim``, ``data``,
 ``training`` (fit, callbacks, checkpoints), ``models`` (the zoo), ``cli``.
 """
-from . import backend, data, models, nn, optim, training
+from .allocator import tune_on_import as _tune_allocator
+
+_tune_allocator()  # reuse freed array memory across training steps (see allocator.py)
+
+from . import backend, data, models, nn, optim, training  # noqa: E402
 from .core import (
     Function, Tensor, arange, as_tensor, enable_grad, full, is_grad_enabled, no_grad,
     ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
