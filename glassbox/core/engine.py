@@ -110,7 +110,7 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
         if node_grad is None:
             continue
         input_grads = fn.backward(node_grad)
-        if not isinstance(input_grads, tuple):
+        if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         for parent, g in zip(fn.parents, input_grads):
             if g is None or not parent.requires_grad:
@@ -126,7 +126,11 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
             if g.dtype is not data.dtype and g.dtype != data.dtype:
                 g = g.astype(data.dtype)  # e.g. a float64 constant mixed into a float32 graph
             if parent._ctx is None:
-                parent._accumulate(_owned(g, stored))
+                g = _owned(g, stored)
+                if parent.grad is None:
+                    parent.grad = Tensor._from_op(g, None)
+                else:
+                    parent._accumulate(g)
             else:
                 key = id(parent)
                 grads[key] = g if key not in grads else grads[key] + g
