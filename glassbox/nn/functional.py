@@ -106,6 +106,8 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
     stride_hw = _conv.pair(stride, "stride", owner)
     pads = _conv.resolve_padding(padding, x.shape[2:], (kh, kw), stride_hw, owner)
     _conv.check_fits(x.shape[2:], (kh, kw), pads, owner)
+    if bias is not None and tuple(bias.shape) != (out_c,):
+        raise ValueError(f"{owner}: bias must have shape ({out_c},), got {tuple(bias.shape)}")
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return _conv.Conv2d.apply(*inputs, stride=stride_hw, padding=pads)
 

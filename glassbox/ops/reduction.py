@@ -11,7 +11,10 @@ def _normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of bounds for a tensor with {ndim} dimensions")
+    return tuple(sorted(a % ndim for a in axes))
 
 
 def _restore_axes(grad: Any, axes: tuple[int, ...], keepdims: bool) -> Any:

@@ -208,8 +208,9 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         # A flipped header bit surfaces as almost anything inside zipfile/numpy
         # (BadZipFile, zlib.error, EOFError, NotImplementedError "strong encryption",
         # RuntimeError "password required", ...): all of them mean a damaged file.
+        detail = "" if "pickle" in str(exc) else f": {exc}"  # never suggest unpickling
         raise CheckpointError(
-            f"{path} is not a readable checkpoint (truncated or corrupted?): {exc}"
+            f"{path} is not a readable checkpoint (truncated or corrupted?){detail}"
         ) from None
     if META_KEY not in arrays:
         raise CheckpointError(f"{path} is not a glassbox checkpoint: it has no '{META_KEY}' entry")

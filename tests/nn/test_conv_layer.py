@@ -80,3 +80,10 @@ def test_backward_fills_parameter_grads():
 
 def test_repr():
     assert repr(nn.Conv2d(1, 6, 5)) == "Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=0)"
+
+
+def test_functional_conv2d_rejects_a_wrong_bias_shape():
+    from glassbox.nn import functional as F
+
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\), got \(5,\)"):
+        F.conv2d(gb.ones((1, 1, 4, 4)), gb.ones((2, 1, 3, 3)), gb.ones(5))

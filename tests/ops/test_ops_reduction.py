@@ -71,3 +71,11 @@ def test_mean_gradient_is_one_over_n():
 def test_reduction_of_0d_tensor():
     x = t64(3.0)
     assert gradcheck(lambda t: t.sum() * t.mean() + t.max(), x)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [2, -3, (0, 5)])
+def test_out_of_range_axis_is_an_error_not_a_wrapped_axis(reduce, axis):
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    with pytest.raises(ValueError, match="out of bounds"):
+        getattr(x, reduce)(axis=axis)

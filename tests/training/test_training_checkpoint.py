@@ -228,3 +228,12 @@ def test_bad_extra_values(tmp_path, tiny_mlp):
     with pytest.raises(ValueError, match="without '/'"):
         save_checkpoint(tmp_path / "c.npz", tiny_mlp(), extra={"a/b": 1})
     assert not (tmp_path / "c.npz").exists()
+
+
+def test_a_text_file_is_rejected_without_unpickling_advice(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_text("garbage\n")
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(bad)
+    assert "not a readable checkpoint" in str(info.value)
+    assert "pickle" not in str(info.value)
