@@ -18,7 +18,7 @@ optimizer and epoch budget is then trained with
 "train acc" is measured after training, in eval mode, on the clean training images (all
 5,000, also for the early-stopping row); "test acc" on the 10,000 official test digits.
 
-    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=/work/shared/datasets python bench/overfitting.py \\
+    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=../shared/datasets python bench/overfitting.py \\
         [--optimizer sgd|adam] [--lr 0.05] [--hidden 512,512] [--epochs 40] [--l2 0.05]
         [--dropout 0.2] [--patience 3] [--rows baseline,L2,...] [--json FILE]
 

@@ -15,7 +15,7 @@ accuracy, whose *test* accuracy is then compared with
 
 Random search is repeated for ``--repeats`` sampler seeds to show the spread.
 
-    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=/work/shared/datasets \\
+    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=../shared/datasets \\
         python bench/tune_vs_grid.py [--optimizer sgd|adam] [--trials 16] [--epochs 2] [--repeats 5]
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@
    save a checkpoint that ``glassbox detect`` can load, and a PNG of held-out canvases with
    the predicted boxes (red, "class score") and the true boxes (dashed green).
 
-    GLASSBOX_DATA=/work/shared/datasets python examples/detect_digits.py
+    GLASSBOX_DATA=../shared/datasets python examples/detect_digits.py
         # 12 epochs × 5,000 canvases: 10.4 min on 2 busy cores, held-out mAP@0.5 0.883
     python examples/detect_digits.py --quick                                  # smoke run
     glassbox detect runs/detect/detector.npz runs/detect/sample.png

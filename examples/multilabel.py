@@ -15,7 +15,7 @@ and Hamming loss.
 Training pairs are built from the 5,000 mnist-5k training digits, test pairs from the
 10,000 official test digits (so no test digit was ever seen in training).
 
-    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=/work/shared/datasets python examples/multilabel.py \\
+    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=../shared/datasets python examples/multilabel.py \\
         [--train-pairs 10000] [--epochs 10]
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ expects one target Tensor per batch, so this example runs its own short loop (fo
 For comparison the same body + digit head is trained alone (single task), with the
 same seed, epochs and optimizer.
 
-    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=/work/shared/datasets python examples/multitask.py \\
+    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=../shared/datasets python examples/multitask.py \\
         [--epochs 10] [--w-big 0.5]
 """
 from __future__ import annotations

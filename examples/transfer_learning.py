@@ -22,7 +22,7 @@ small learning rate for the pretrained part).
 The small-data part is repeated for ``--seeds`` different 500-image draws (and head /
 scratch initializations) to show the spread.
 
-    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=/work/shared/datasets python examples/transfer_learning.py \\
+    OPENBLAS_NUM_THREADS=1 GLASSBOX_DATA=../shared/datasets python examples/transfer_learning.py \\
         [--pretrain-size 20000] [--pretrain-epochs 2] [--per-class 50] [--epochs 30] [--seeds 3]
 """
 from __future__ import annotations
