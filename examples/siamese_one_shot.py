@@ -43,11 +43,14 @@ OPENBLAS_NUM_THREADS=1, 178 s of training, 3.5 s an epoch): one-shot accuracy
       … with stronger augmentation (±3 px, ±20°)           63.5 % ± 5.6 %   AUC 0.851
       … 25 epochs (88 s)                                   71.0 % ± 4.7 %   AUC 0.882
       … 50 epochs (178 s, this default)                    72.3 % ± 6.0 %   AUC 0.892
+      … 50 epochs, ±3 px, ±20°                             72.0 % ± 4.8 %   AUC 0.895
+      … 50 epochs, λ = 0.5                                 70.8 % ± 7.1 %   AUC 0.894
       … 100 epochs (361 s)                                 73.3 % ± 5.1 %   AUC 0.908
       … wider net, --channels 64 128, 10 epochs (91 s)     65.3 % ± 5.5 %   AUC 0.870
       … wider net, 30 epochs (277 s)                       73.5 % ± 5.7 %   AUC 0.910
                                     (seed 1: 72.5 % ± 5.7 %, AUC 0.893)
       … wider net, 60 epochs (557 s, best so far)          75.5 % ± 6.8 %   AUC 0.920
+                                    (seed 1: 75.9 % ± 5.4 %, AUC 0.911)
     gallery-side test-time augmentation (16 views of the   within ±1 point of no TTA
       one gallery image, averaged), 10-epoch models
     centering features on the mean of 0–4 embeddings       within ±1.5 points
