@@ -37,6 +37,30 @@ def filters_to_images(weight: Any, image_shape: tuple[int, int] | None = None,
     raise ValueError(f"{fn}: expected a (out, in) Linear or (out, in, kh, kw) Conv2d weight, got shape {w.shape}")
 
 
+def _image_grid(fig: Any, imgs: np.ndarray, rows: int, cols: int, grey_cmap: str,
+                symmetric: bool) -> list[tuple[int, Any]]:
+    """Draw ``imgs`` on a rows×cols grid of axes (extra axes blank); returns (index, axes)
+    for the drawn images. Colour images are min-max scaled; grey ones use ``grey_cmap``,
+    centred on 0 when ``symmetric``."""
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    drawn = []
+    for i, ax in enumerate(axes):
+        ax.set_axis_off()
+        if i >= imgs.shape[0]:
+            continue
+        img = imgs[i]
+        if img.ndim == 3:
+            lo, hi = img.min(), img.max()
+            ax.imshow((img - lo) / (hi - lo) if hi > lo else np.zeros_like(img), interpolation="nearest")
+        elif symmetric:
+            m = np.abs(img).max() or 1.0
+            ax.imshow(img, cmap=grey_cmap, vmin=-m, vmax=m, interpolation="nearest")
+        else:
+            ax.imshow(img, cmap=grey_cmap, interpolation="nearest")
+        drawn.append((i, ax))
+    return drawn
+
+
 def plot_filters(weight: Any, path: str | os.PathLike, image_shape: tuple[int, int] | None = None,
                  max_filters: int = 64, cols: int | None = None, title: str | None = None) -> Path:
     """The first ``max_filters`` learned filters as an image grid.
@@ -49,18 +73,7 @@ def plot_filters(weight: Any, path: str | os.PathLike, image_shape: tuple[int, i
     n = imgs.shape[0]
     rows, cols = grid_shape(n, cols)
     fig = new_figure(fn, figsize=(1.2 * cols, 1.2 * rows + (0.4 if title else 0)))
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    for i, ax in enumerate(axes):
-        ax.set_axis_off()
-        if i >= n:
-            continue
-        img = imgs[i]
-        if img.ndim == 3:
-            lo, hi = img.min(), img.max()
-            ax.imshow((img - lo) / (hi - lo) if hi > lo else np.zeros_like(img), interpolation="nearest")
-        else:
-            m = np.abs(img).max() or 1.0
-            ax.imshow(img, cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest")
+    for i, ax in _image_grid(fig, imgs, rows, cols, "RdBu_r", symmetric=True):
         ax.set_title(str(i), fontsize=7, pad=2)
     fig.suptitle(title or f"{n} learned filters")
     return save_png(fig, path)
@@ -102,17 +115,7 @@ def plot_misclassified(images: Any, y_true: Any, y_pred: Any, path: str | os.Pat
     name = (lambda k: str(class_names[int(k)])) if class_names is not None else (lambda k: str(int(k)))
     rows, cols = grid_shape(max(n, 1), cols)
     fig = new_figure(fn, figsize=(1.7 * cols, 1.9 * rows + 0.4))
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    for i, ax in enumerate(axes):
-        ax.set_axis_off()
-        if i >= n:
-            continue
-        img = imgs[i]
-        if img.ndim == 3:
-            lo, hi = img.min(), img.max()
-            ax.imshow((img - lo) / (hi - lo) if hi > lo else np.zeros_like(img))
-        else:
-            ax.imshow(img, cmap="gray_r", interpolation="nearest")
+    for i, ax in _image_grid(fig, imgs, rows, cols, "gray_r", symmetric=False):
         caption = f"true {name(t[i])}\npred {name(p[i])}"
         if c is not None:
             caption += f" ({c[i]:.2f})"
