@@ -19,6 +19,10 @@ from .core import (
     Function, Tensor, arange, as_tensor, enable_grad, full, is_grad_enabled, no_grad,
     ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
 )
+from .errors import (
+    AxisError, CheckpointError, DataError, DatasetNotFoundError, GlassboxError, GlassboxRuntimeError,
+    GlassboxTypeError, InvalidArgumentError, ShapeError, TrainingDivergedError,
+)
 from .gradcheck import GradcheckError, gradcheck
 from .ops.elementwise import maximum, minimum, where
 from .ops.shape import cat, concatenate, pad, stack

@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .idx import read_idx
+from ..errors import DatasetNotFoundError
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -66,8 +67,6 @@ IMAGE_SHAPE = (28, 28)
 _urlopen: Callable[..., Any] = urllib.request.urlopen
 
 
-class DatasetNotFoundError(FileNotFoundError):
-    """The dataset files are in none of the searched folders and could not be downloaded."""
 
 
 def _check_name(name: str) -> str:

@@ -32,14 +32,13 @@ import numpy as np
 from ..random import get_rng_state, set_rng_state
 from .atomic import _json_default, atomic_write
 from .callbacks import History
+from ..errors import CheckpointError
 
 FORMAT = "glassbox-checkpoint"
 FORMAT_VERSION = 1
 META_KEY = "__meta__"
 
 
-class CheckpointError(ValueError):
-    """A checkpoint file is unreadable, corrupted, or does not fit the model/optimizer."""
 
 
 @dataclass

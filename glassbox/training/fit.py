@@ -24,10 +24,9 @@ from ..core.tensor import Tensor
 from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
 from .progress import ProgressBar
+from ..errors import TrainingDivergedError
 
 
-class TrainingDivergedError(RuntimeError):
-    """The loss became NaN or infinite: the learning rate is usually too large."""
 
 
 # ------------------------------------------------------------------ data helpers
