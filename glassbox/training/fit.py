@@ -24,7 +24,7 @@ from ..core.tensor import Tensor
 from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
 from .progress import ProgressBar
-from ..errors import TrainingDivergedError
+from ..errors import GlassboxError, TrainingDivergedError
 
 
 
@@ -75,7 +75,7 @@ def _reraise(exc: Exception, context: str) -> None:
 
     Only the plain built-in types are rebuilt; subclasses may need other arguments, so
     they propagate unchanged."""
-    if type(exc) in (ValueError, TypeError, IndexError):
+    if type(exc) in (ValueError, TypeError, IndexError) or isinstance(exc, GlassboxError):
         raise type(exc)(f"{context}: {exc}") from exc
     raise exc
 
