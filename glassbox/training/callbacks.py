@@ -137,13 +137,14 @@ class History(Callback):
         self._pad_validation(known)
 
     def _pad_validation(self, known: set[str]) -> None:
-        """Keep ``val_*`` lists one value per epoch: NaN for the epochs that were not validated
-        (appended to the lists in ``known``, put in front of lists that just appeared)."""
+        """Keep every list one value per epoch: NaN for the epochs without the metric (e.g.
+        not validated: appended to the lists in ``known``, put in front of lists that just
+        appeared)."""
         import math
 
         n = len(self.epoch)
         for key, values in self.history.items():
-            if key.startswith("val_") and len(values) < n:
+            if len(values) < n:
                 if key in known:
                     values.append(math.nan)
                 else:

@@ -181,7 +181,9 @@ def save_checkpoint(path: str | os.PathLike, model: Any, optimizer: Any = None,
         trainer_state: ``Trainer.state_dict()`` (``ModelCheckpoint`` passes it), which
             ``fit(resume=...)`` needs to continue the run exactly.
 
-    The global random generator's state is saved too. The write is atomic.
+    The global random generator's state is saved too. The write is atomic: when it fails
+    (e.g. the disk is full) the ``OSError`` names the file, and an earlier file of that name
+    is left intact.
     """
     arrays, parts = _collect(model, optimizer, extra)
     if trainer_state is not None:
@@ -211,7 +213,13 @@ def save_checkpoint(path: str | os.PathLike, model: Any, optimizer: Any = None,
     def write(f: Any) -> None:
         np.savez(f, **arrays)
 
-    return atomic_write(path, write)
+    path = Path(path)
+    try:
+        return atomic_write(path, write)
+    except OSError as exc:  # a full disk, a read-only folder, ...: say which file, and what survived
+        kept = f"the previous {path.name} is intact" if path.is_file() else f"no {path.name} was written"
+        raise type(exc)(exc.errno, f"could not write the checkpoint {path}: {exc.strerror or exc} "
+                                   f"({kept})") from None
 
 
 def save_weights(path: str | os.PathLike, model: Any, config: dict[str, Any] | None = None) -> Path:

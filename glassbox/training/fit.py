@@ -243,8 +243,10 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def fit(self, train_data: Any, val_data: Any = None, epochs: int = 1,
             batch_size: int | None = None, seed: int | None = None,
-            validation_freq: Any = 1, resume: Any = None) -> History:
+            validation_freq: Any = 1, resume: Any = None, val_name: str = "val") -> History:
         validate = _validation_schedule(validation_freq)
+        if not isinstance(val_name, str) or not val_name.isidentifier():
+            raise ValueError(f"fit: val_name must be a name such as 'val' or 'test', got {val_name!r}")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
         if batch_size is not None and _is_loader(train_data):
@@ -274,7 +276,7 @@ class Trainer:
             first_step = 0
             if val_loader is not None and validate(epoch):
                 val = evaluate(self.model, val_loader, self.loss_fn)
-                logs.update({f"val_{k}": v for k, v in val.items()})
+                logs.update({f"{val_name}_{k}": v for k, v in val.items()})
             lr = _lr_of(self.optimizer)
             if lr is not None:
                 logs["lr"] = lr
@@ -355,7 +357,7 @@ class Trainer:
 def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any = None,
         epochs: int = 1, batch_size: int | None = None, callbacks: Iterable[Callback] = (),
         verbose: int = 1, seed: int | None = None, validation_freq: Any = 1,
-        resume: Any = None) -> History:
+        resume: Any = None, val_name: str = "val") -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; returns the ``History``.
 
     Args:
@@ -380,6 +382,8 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
             position and the random state, and continues at the epoch and batch where it
             was saved, up to ``epochs``. With the same data, model and callbacks the result
             is bit-identical to a run that was never interrupted. A finished run trains no more.
+        val_name: the prefix of the ``val_data`` metrics in the logs and the history:
+            ``"test"`` when ``val_data`` is the test set (``test_loss``, ``test_accuracy``).
 
     ``history.history`` holds per epoch ``loss``, ``accuracy`` (for class logits with
     integer or one-hot labels), ``val_loss``/``val_accuracy``, ``lr`` and ``time`` (s).
@@ -389,7 +393,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
             1-based, and the learning rate).
     """
     trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose)
-    return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq, resume)
+    return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq, resume, val_name)
 
 
 def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000) -> dict[str, float]:

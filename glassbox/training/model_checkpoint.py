@@ -84,14 +84,9 @@ class ModelCheckpoint(Callback):
         self.best_path = None if state.get("best_path") is None else Path(state["best_path"])
 
     def _save(self, path: Path, epoch: int) -> Path:
-        try:
-            written = save_checkpoint(path, self.model, self.optimizer if self.save_optimizer else None,
-                                      epoch=epoch, history=self.trainer.history, config=self.config,
-                                      extra=self.extra, trainer_state=self.trainer.state_dict())
-        except OSError as exc:
-            kept = f"the previous {path.name} is intact" if path.exists() else f"no {path.name} was written"
-            raise OSError(exc.errno, f"ModelCheckpoint: could not write {path}: "
-                                     f"{exc.strerror or exc} ({kept})") from None
+        written = save_checkpoint(path, self.model, self.optimizer if self.save_optimizer else None,
+                                  epoch=epoch, history=self.trainer.history, config=self.config,
+                                  extra=self.extra, trainer_state=self.trainer.state_dict())
         self.saved.append(written)
         return written
 
