@@ -21,9 +21,10 @@ from .comm import INSTALL_HINT
 
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # Open MPI on one machine: shared memory between the ranks, nothing over the network.
+# (Open MPI's launcher itself still needs one network interface up, the loopback suffices.)
+# Yielding while waiting keeps oversubscribed ranks from spinning on a shared core.
 LOCAL_MPI_ENV = {"OMPI_MCA_btl": "self,sm", "OMPI_MCA_pml": "ob1",
-                 "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo",
-                 "PRTE_MCA_prte_if_include": "lo", "OMPI_MCA_mpi_yield_when_idle": "1"}
+                 "OMPI_MCA_mpi_yield_when_idle": "1"}
 
 
 def missing_mpi() -> str | None:
