@@ -98,7 +98,6 @@ def windows(xp_: Any, kernel: Pair, stride: Pair, out_hw: Pair, layout: str = "k
     ``layout="kernel_first"`` gives (N, C, kh, kw, OH, OW), the order whose copy is the im2col
     matrix; ``"kernel_last"`` gives (N, C, OH, OW, kh, kw), handy for pooling.
     """
-    xp = backend.xp
     (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out_hw
     n, c = xp_.shape[:2]
     s_n, s_c, s_h, s_w = xp_.strides
@@ -106,7 +105,7 @@ def windows(xp_: Any, kernel: Pair, stride: Pair, out_hw: Pair, layout: str = "k
         shape, strides = (n, c, kh, kw, oh, ow), (s_n, s_c, s_h, s_w, s_h * sh, s_w * sw)
     else:
         shape, strides = (n, c, oh, ow, kh, kw), (s_n, s_c, s_h * sh, s_w * sw, s_h, s_w)
-    return xp.lib.stride_tricks.as_strided(xp_, shape, strides, writeable=False)
+    return backend.as_strided(xp_, shape, strides, writeable=False)
 
 
 def scatter_windows(dwin: Any, padded_shape: tuple[int, ...], stride: Pair) -> Any:
