@@ -34,7 +34,8 @@ def _owned(grad: Any, stored: set[int]) -> Any:
     """``grad`` made safe to keep as a ``.grad`` that optimizers update in place: a
     writeable array of its own, not a broadcast view and not shared with another tensor
     (``a + b`` hands the very same array to both inputs)."""
-    if grad.base is not None or id(grad) in stored or not grad.flags.writeable:
+    # (CuPy's flags have no ``writeable``: its read-only views are broadcasts, caught by .base)
+    if grad.base is not None or id(grad) in stored or not getattr(grad.flags, "writeable", True):
         grad = grad.copy()
     stored.add(id(grad))
     return grad
@@ -97,9 +98,10 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
                 f"backward(): grad can be omitted only for a single-element tensor, "
                 f"got shape {root.shape}; pass grad= of that shape"
             )
-        grad = backend.xp.ones_like(root.data)
+        grad = backend.array_module(root.data).ones_like(root.data)
     else:
-        grad = backend.xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+        grad = backend.like(grad.data if isinstance(grad, Tensor) else grad, root.data,
+                            dtype=root.dtype)
         if grad.shape != root.shape:
             raise ValueError(f"backward(): grad has shape {grad.shape}, tensor has {root.shape}")
 
@@ -116,7 +118,11 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
             node._accumulate(_owned(node_grad, stored))
         if node_grad is None:
             continue
-        input_grads = fn.backward(node_grad)
+        previous = backend.enter((node_grad,), fn.name)  # xp = the module of this node
+        try:
+            input_grads = fn.backward(node_grad)
+        finally:
+            backend.leave(previous)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         for parent, g in zip(fn.parents, input_grads):
