@@ -45,6 +45,8 @@ class DataLoader:
         generator: a ``np.random.Generator`` to use instead (not with ``seed``).
             With neither, the generator is seeded from ``glassbox.manual_seed``'s
             global generator, so seeding that makes the loader reproducible too.
+        sampler: an iterable of sample indices that fixes each epoch's order instead
+            (not with ``shuffle``), e.g. ``glassbox.distributed.DistributedSampler``.
 
     Float batches keep the dataset's dtype (float32 for ``load_mnist``); integer
     batches (labels) come out as int64.
@@ -58,6 +60,7 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | None = None,
         generator: np.random.Generator | None = None,
+        sampler: Any = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
@@ -65,7 +68,10 @@ class DataLoader:
             raise ValueError("DataLoader: pass either seed or generator, not both")
         if generator is not None and not isinstance(generator, np.random.Generator):
             raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, got {type(generator).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive (the sampler sets the order)")
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -79,15 +85,19 @@ class DataLoader:
         self._resume_at = 0  # batches to skip in the next epoch (set by load_state_dict)
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
-        n = len(self.dataset)
         skip, self._resume_at = self._resume_at, 0
         self._epoch_start = self.generator.bit_generator.state
         self._position = skip
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64)
+            n = len(order)
+        else:
+            n = len(self.dataset)
+            order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
         for start in range(skip * self.batch_size, stop, self.batch_size):
             batch = fetch_batch(self.dataset, order[start:start + self.batch_size])

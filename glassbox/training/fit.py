@@ -26,6 +26,10 @@ from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
 from .progress import ProgressBar
 from ..errors import TrainingDivergedError
+from .. import validate as check
+from . import divergence
+from .data_checks import BoundaryCheck, check_finite, check_outputs
+from .data_checks import count_correct as _count_correct
 
 
 
@@ -57,18 +61,6 @@ def as_loader(data: Any, batch_size: int | None, shuffle: bool, seed: int | None
     if len(x) == 0:
         raise ValueError(f"{where}: got an empty dataset")
     return DataLoader(TensorDataset(x, y), batch_size=batch_size or 32, shuffle=shuffle, seed=seed)
-
-
-def _count_correct(out: Any, y: Any) -> int | None:
-    """How many rows of logits ``out`` (N, C) put their maximum on the label; None if not a
-    classification output (then no accuracy is reported)."""
-    if out.ndim != 2 or out.shape[1] < 2:
-        return None
-    if y.ndim == 1 and y.dtype.kind in "iu":
-        return int((out.argmax(axis=1) == y).sum())
-    if y.shape == out.shape:  # one-hot / probability targets
-        return int((out.argmax(axis=1) == y.argmax(axis=1)).sum())
-    return None
 
 
 def _reraise(exc: Exception, context: str) -> None:
@@ -138,6 +130,10 @@ def _resume_path(resume: Any) -> Any:
     return path / "last.npz" if path.is_dir() else path
 
 
+# What the divergence detector carries from step to step (its reference loss and average).
+_DIVERGENCE_STATE = ("start", "average", "limit")
+
+
 # ---------------------------------------------------------------------- trainer
 class Trainer:
     """Runs the training loop; callbacks reach it as ``callback.trainer``.
@@ -154,8 +150,15 @@ class Trainer:
     """
 
     def __init__(self, model: Any, loss_fn: Any, optimizer: Any,
-                 callbacks: Iterable[Callback] = (), verbose: int = 1) -> None:
+                 callbacks: Iterable[Callback] = (), verbose: int = 1, distributed: bool = False) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.train_model, self.dist = model, None  # train_model: what the loop calls
+        if distributed:  # data parallel over MPI ranks: glassbox/distributed/training.py
+            from ..distributed.training import DistributedContext
+
+            self.dist = DistributedContext(model)
+            self.model, self.train_model = self.dist.model, self.dist.ddp
+            callbacks, verbose = self.dist.callbacks(callbacks, verbose)
         self.history = History()
         self.stop_training = False
         self.epoch = 0
@@ -171,6 +174,8 @@ class Trainer:
         if any(isinstance(cb, ProgressBar) for cb in callbacks):
             extra = []  # the caller brought its own
         self.callbacks = CallbackList([self.history, *extra, *callbacks], self)
+        self.divergence = divergence.detector_for(callbacks)  # checks every step's loss
+        self.divergence.set_trainer(self)
 
     # ------------------------------------------------------------ resumable state
     def _stateful_callbacks(self) -> dict[str, Callback]:
@@ -199,6 +204,7 @@ class Trainer:
             "stopped": bool(self.stop_training),
             "finished": bool(self.stop_training) or (self._epoch_done and self.epoch + 1 >= self.epochs),
             "callbacks": {k: cb.state_dict() for k, cb in self._stateful_callbacks().items()},
+            "divergence": {k: getattr(self.divergence, k) for k in _DIVERGENCE_STATE},
         }
 
     def _restore(self, resume: Any) -> tuple[int, int]:
@@ -235,6 +241,9 @@ class Trainer:
         elif restore_loader is None:
             warnings.warn("fit: the training data has no state_dict/load_state_dict, so the resumed "
                           "run cannot repeat the interrupted run's data order", RuntimeWarning, stacklevel=3)
+        for key, value in (state.get("divergence") or {}).items():
+            if key in _DIVERGENCE_STATE:  # the explosion test keeps its reference loss
+                setattr(self.divergence, key, value)
         self.global_step = int(state["global_step"])
         self._sums = dict(state.get("sums") or {})
         ckpt.restore_rng()  # last: building the loaders above may have drawn from it
@@ -247,13 +256,18 @@ class Trainer:
         validate = _validation_schedule(validation_freq)
         if not isinstance(val_name, str) or not val_name.isidentifier():
             raise ValueError(f"fit: val_name must be a name such as 'val' or 'test', got {val_name!r}")
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+        check.non_negative_int(epochs=epochs, where="fit")
+        if batch_size is not None:
+            check.positive_int(batch_size=batch_size, where="fit")
         if batch_size is not None and _is_loader(train_data):
             raise ValueError("fit: batch_size is only for (x, y) data; a DataLoader has its own")
         if seed is not None:
             manual_seed(seed)
-        self.train_loader = train_loader = as_loader(train_data, batch_size, shuffle=True, seed=seed)
+        train_loader = (as_loader(train_data, batch_size, shuffle=True, seed=seed) if self.dist is None
+                        else self.dist.train_loader(train_data, batch_size, seed))
+        self.train_loader = train_loader
+        self.data_check = BoundaryCheck(train_loader, "fit")  # NaN/inf once; labels after step 1
+        self.divergence.reset()
         val_loader = None
         if val_data is not None:
             val_loader = as_loader(val_data, max(batch_size or 0, 1000), shuffle=False, where="fit (val_data)")
@@ -272,10 +286,15 @@ class Trainer:
             self._epoch_done = False
             cbs.call("on_epoch_begin", epoch, {"resumed_at_step": first_step} if first_step else {})
             start = time.perf_counter()
+            if self.dist is not None:
+                self.dist.begin_epoch(train_loader, epoch)
             logs = self._train_epoch(train_loader, epoch, first_step)
             first_step = 0
+            if self.dist is not None:
+                logs = self.dist.average_logs(logs)
             if val_loader is not None and validate(epoch):
-                val = evaluate(self.model, val_loader, self.loss_fn)
+                val = (evaluate(self.model, val_loader, self.loss_fn) if self.dist is None
+                       else self.dist.evaluate(self.model, val_data, self.loss_fn, val_loader.batch_size))
                 logs.update({f"{val_name}_{k}": v for k, v in val.items()})
             lr = _lr_of(self.optimizer)
             if lr is not None:
@@ -289,7 +308,7 @@ class Trainer:
         return self.history
 
     def _train_epoch(self, loader: Any, epoch: int, first_step: int = 0) -> dict[str, Any]:
-        model, loss_fn, optimizer, cbs = self.model, self.loss_fn, self.optimizer, self.callbacks
+        model, loss_fn, optimizer, cbs = self.train_model, self.loss_fn, self.optimizer, self.callbacks
         model.train()
         batch_begin, after_backward, batch_end = (
             cbs.has("on_batch_begin"), cbs.has("on_after_backward"), cbs.has("on_batch_end"))
@@ -306,12 +325,13 @@ class Trainer:
                 cbs.call("on_batch_begin", step, {"size": len(x)})
             try:
                 out = model(x)
+                if self.data_check.pending:
+                    self.data_check.first_output(out, y)
                 loss = loss_fn(out, y)
             except (ValueError, TypeError, IndexError) as exc:
                 _reraise(exc, f"fit: epoch {epoch + 1}, step {step + 1}")
             value = loss.item()
-            if not math.isfinite(value):
-                raise self._diverged(value, epoch, step)
+            self.divergence.check(value, x, y)
             optimizer.zero_grad()
             loss.backward()
             if after_backward:
@@ -343,21 +363,12 @@ class Trainer:
             logs["accuracy"] = correct / seen
         return logs
 
-    def _diverged(self, value: float, epoch: int, step: int) -> TrainingDivergedError:
-        lr = _lr_of(self.optimizer)
-        lr_text = f" (lr={lr:g})" if lr is not None else ""
-        hint = f" (e.g. {lr / 10:g})" if lr else ""
-        return TrainingDivergedError(
-            f"loss became {value} at epoch {epoch + 1}, step {step + 1}{lr_text}: the training "
-            f"diverged; try a smaller learning rate{hint}"
-        )
-
 
 # ----------------------------------------------------------------- public API
 def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any = None,
         epochs: int = 1, batch_size: int | None = None, callbacks: Iterable[Callback] = (),
         verbose: int = 1, seed: int | None = None, validation_freq: Any = 1,
-        resume: Any = None, val_name: str = "val") -> History:
+        resume: Any = None, val_name: str = "val", distributed: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; returns the ``History``.
 
     Args:
@@ -384,15 +395,24 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
             is bit-identical to a run that was never interrupted. A finished run trains no more.
         val_name: the prefix of the ``val_data`` metrics in the logs and the history:
             ``"test"`` when ``val_data`` is the test set (``test_loss``, ``test_accuracy``).
+        distributed: data-parallel training over the ranks of an MPI job
+            (``glassbox.distributed``): ``batch_size`` is per rank, the logged figures are
+            global, only rank 0 prints and checkpoints, an error on one rank aborts all.
 
     ``history.history`` holds per epoch ``loss``, ``accuracy`` (for class logits with
     integer or one-hot labels), ``val_loss``/``val_accuracy``, ``lr`` and ``time`` (s).
 
     Raises:
-        TrainingDivergedError: the loss became NaN or infinite (names the epoch and step,
-            1-based, and the learning rate).
+        TrainingDivergedError: the loss became NaN or infinite, or exploded (see
+            ``training/divergence.py``; names the epoch and step, 1-based, the learning rate
+            and the likely cause).
+        DataError: NaN/inf in the data or labels outside the model's classes (see
+            ``training/data_checks.py``; checked once per call, on the whole arrays).
     """
-    trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose)
+    trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose, distributed)
+    if trainer.dist is not None:
+        return trainer.dist.run(trainer.fit, train_data, val_data, epochs, batch_size, seed,
+                                validation_freq, resume, val_name)
     return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq, resume, val_name)
 
 
@@ -402,7 +422,9 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
     Runs in eval mode without recording a graph, and restores the previous train/eval
     mode of every sub-module afterwards. ``data`` is a loader or a pair ``(x, y)``.
     """
+    check.positive_int(batch_size=batch_size, where="evaluate")
     loader = as_loader(data, batch_size, shuffle=False, where="evaluate")
+    data_check = BoundaryCheck(loader, "evaluate")
     summed = getattr(loss_fn, "reduction", "mean") == "sum"
     loss_sum, seen, correct = 0.0, 0, 0
     track_acc: bool | None = None
@@ -411,6 +433,11 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
             x, y = _split_batch(batch, "evaluate")
             try:
                 out = model(x)
+                if data_check.pending:
+                    data_check.first_output(out, y)
+                if data_check.per_batch:
+                    data_check.batch(x, y, out, step)
+                check_outputs(out, model, f"evaluate: batch {step + 1}")
                 if loss_fn is not None:
                     value = loss_fn(out, y).item()
                     loss_sum += value if summed else value * len(x)
@@ -438,14 +465,14 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
     ``x`` is an array/Tensor (cut into consecutive batches of ``batch_size``) or a loader
     whose batches are ``(x, ...)`` tuples or bare inputs. Eval mode, no graph.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"predict: batch_size must be a positive integer, got {batch_size!r}")
+    check.positive_int(batch_size=batch_size, where="predict")
     if _is_loader(x):
         batches: Iterable[Any] = (b[0] if isinstance(b, (tuple, list)) else b for b in x)
     else:
         data = x.data if isinstance(x, Tensor) else np.asarray(x)
         if data.ndim == 0:
             raise ValueError("predict: x must have a batch dimension, got a scalar")
+        check_finite(data, "x", "predict")
         batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
     outputs = []
     with _ModeGuard(model), no_grad():
