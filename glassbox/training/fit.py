@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import backend
 from ..core.grad_mode import no_grad
+from ..device import batch_to, host_numbers, of_module
 from ..core.tensor import Tensor
 from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
@@ -58,16 +59,25 @@ def as_loader(data: Any, batch_size: int | None, shuffle: bool, seed: int | None
     return DataLoader(TensorDataset(x, y), batch_size=batch_size or 32, shuffle=shuffle, seed=seed)
 
 
-def _count_correct(out: Any, y: Any) -> int | None:
-    """How many rows of logits ``out`` (N, C) put their maximum on the label; None if not a
+def _count_correct(out: Any, y: Any) -> Any:
+    """How many rows of logits ``out`` (N, C) put their maximum on the label, as a 0-d array
+    on the arrays' device (fetched together with the loss: one round trip); None if not a
     classification output (then no accuracy is reported)."""
     if out.ndim != 2 or out.shape[1] < 2:
         return None
     if y.ndim == 1 and y.dtype.kind in "iu":
-        return int((out.argmax(axis=1) == y).sum())
+        return (out.argmax(axis=1) == y).sum()
     if y.shape == out.shape:  # one-hot / probability targets
-        return int((out.argmax(axis=1) == y.argmax(axis=1)).sum())
+        return (out.argmax(axis=1) == y.argmax(axis=1)).sum()
     return None
+
+
+def _step_numbers(loss: Tensor, counted: Any) -> tuple[float, Any]:
+    """The batch loss and correct count as Python numbers, in one device→host copy."""
+    if loss.size != 1:
+        loss.item()  # raises the usual "item(): ..." error
+    value, c = host_numbers(loss.data, counted)
+    return value, (None if c is None else int(c))
 
 
 def _reraise(exc: Exception, context: str) -> None:
@@ -212,9 +222,10 @@ class Trainer:
         loss_sum, seen, correct = 0.0, 0, 0
         track_acc: bool | None = None  # decided on the first batch
         step = -1
+        dev = of_module(model)
         for step, batch in enumerate(loader):
             self.step = step
-            x, y = _split_batch(batch, "fit")
+            x, y = batch_to(dev, *_split_batch(batch, "fit"))  # once per step, onto the model
             if batch_begin:
                 cbs.call("on_batch_begin", step, {"size": len(x)})
             try:
@@ -222,7 +233,8 @@ class Trainer:
                 loss = loss_fn(out, y)
             except (ValueError, TypeError, IndexError) as exc:
                 _reraise(exc, f"fit: epoch {epoch + 1}, step {step + 1}")
-            value = loss.item()
+            counted = _count_correct(out.data, y.data) if track_acc is not False else None
+            value, c = _step_numbers(loss, counted)  # the step's one device→host copy
             if not math.isfinite(value):
                 raise self._diverged(value, epoch, step)
             optimizer.zero_grad()
@@ -235,7 +247,6 @@ class Trainer:
             loss_sum += value if summed else value * n
             seen += n
             if track_acc is not False:
-                c = _count_correct(out.data, y.data)
                 track_acc = c is not None
                 if track_acc:
                     correct += c
@@ -307,22 +318,26 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
     summed = getattr(loss_fn, "reduction", "mean") == "sum"
     loss_sum, seen, correct = 0.0, 0, 0
     track_acc: bool | None = None
+    dev = of_module(model)
     with _ModeGuard(model), no_grad():
         for step, batch in enumerate(loader):
-            x, y = _split_batch(batch, "evaluate")
+            x, y = batch_to(dev, *_split_batch(batch, "evaluate"))
             try:
                 out = model(x)
-                if loss_fn is not None:
-                    value = loss_fn(out, y).item()
-                    loss_sum += value if summed else value * len(x)
+                loss = loss_fn(out, y) if loss_fn is not None else None
             except (ValueError, TypeError, IndexError) as exc:
                 _reraise(exc, f"evaluate: batch {step + 1}")
+            counted = _count_correct(out.data, y.data) if track_acc is not False else None
+            if loss is not None:
+                value, c = _step_numbers(loss, counted)
+                loss_sum += value if summed else value * len(x)
+            else:
+                c = host_numbers(counted)[0]
             seen += len(x)
             if track_acc is not False:
-                c = _count_correct(out.data, y.data)
                 track_acc = c is not None
                 if track_acc:
-                    correct += c
+                    correct += int(c)
     if seen == 0:
         raise ValueError("evaluate: the data yielded no batches")
     result: dict[str, float] = {}
@@ -349,9 +364,11 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
             raise ValueError("predict: x must have a batch dimension, got a scalar")
         batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
     outputs = []
+    dev = of_module(model)
     with _ModeGuard(model), no_grad():
         for xb in batches:
-            out = model(xb if isinstance(xb, Tensor) else Tensor(xb))
+            (xb,) = batch_to(dev, xb if isinstance(xb, Tensor) else Tensor(xb))
+            out = model(xb)
             outputs.append(backend.to_numpy(out.data))
     if not outputs:
         raise ValueError("predict: got no inputs")
