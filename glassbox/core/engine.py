@@ -56,6 +56,13 @@ class _FreedGraph:
 
 FREED = _FreedGraph()
 
+# Hooks for data-parallel training (``glassbox.distributed.DistributedDataParallel``), which
+# starts averaging a bucket of gradients while backward is still computing the others:
+# ``hook(leaf)`` runs right after a leaf's ``.grad`` received a contribution (keyed by the
+# leaf's ``id``); every ``callback()`` runs once a ``backward()`` has finished.
+post_accumulate_grad_hooks: dict[int, Any] = {}
+backward_end_callbacks: list[Any] = []
+
 
 def topological_order(root: "Tensor") -> list["Tensor"]:
     """Non-leaf tensors that ``root`` depends on, each after all of its inputs."""
@@ -137,6 +144,10 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
                     parent.grad = Tensor._from_op(g, None)
                 else:
                     parent._accumulate(g)
+                if post_accumulate_grad_hooks:
+                    hook = post_accumulate_grad_hooks.get(id(parent))
+                    if hook is not None:
+                        hook(parent)
             else:
                 key = id(parent)
                 grads[key] = g if key not in grads else grads[key] + g
@@ -145,3 +156,5 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
             # behind makes a second backward through this node an error instead of
             # silently treating the node as a leaf.
             node._ctx = FREED
+    for callback in backward_end_callbacks:
+        callback()
