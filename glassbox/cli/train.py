@@ -103,9 +103,10 @@ class TrainConfig:
     out: str = "runs/run"
     quiet: bool = False
     checkpoint_every: int | None = None
+    device: str = "auto"
 
     # What --resume may change: where the data is read from, what is shown, how often to save.
-    RESUMABLE_CHANGES = frozenset({"data", "download", "quiet", "plot", "checkpoint_every", "out"})
+    RESUMABLE_CHANGES = frozenset({"data", "download", "quiet", "plot", "checkpoint_every", "out", "device"})
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, base: "TrainConfig | None" = None) -> "TrainConfig":
@@ -259,6 +260,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--val-split", type=float,
         help="fraction of the training set held out for validation; 0 (the default) reports the "
              "test set after every epoch instead, as test_loss / test_accuracy")
+    add("--device", choices=("auto", "cpu", "cuda"),
+        help="where to train: auto (the default) picks the GPU when CuPy sees one")
     add("--seed", type=int, help="random seed (default: a random one, recorded in metrics.json)")
     add("--out", metavar="DIR", help="output folder, new or empty (default: runs/<dataset>-<model>-<timestamp>)")
     add("--checkpoint-every", type=int, metavar="STEPS",
@@ -294,6 +297,7 @@ class Setup:
     source: Any
     fingerprint: str
     model_config: dict[str, Any]
+    device: Any
 
 
 def data_fingerprint(x: np.ndarray, y: np.ndarray) -> str:
@@ -323,8 +327,9 @@ def build(config: TrainConfig) -> Setup:
     else:
         val_data, val_name = (x_test, y_test), "test"
 
+    device = _train_device(config.device)
     manual_seed(config.seed)
-    model = build_model(mconfig)
+    model = build_model(mconfig).to(device)
     optimizer, opt_info = build_optimizer(config.optimizer, model.parameters(), config.lr,
                                           config.momentum, config.weight_decay)
     loss_fn = nn.CrossEntropyLoss()
@@ -372,7 +377,17 @@ def build(config: TrainConfig) -> Setup:
         batch_size = None
     return Setup(model, optimizer, opt_info, loss_fn, train_loss_fn, train_data, batch_size, val_data,
                  val_name, (x_test, y_test), callbacks, checkpointer, stopper, monitor, len(x_train),
-                 source, fingerprint, mconfig)
+                 source, fingerprint, mconfig, device)
+
+
+def _train_device(spec: str) -> Any:
+    from ..device import resolve
+    from ..errors import GlassboxRuntimeError
+
+    try:
+        return resolve(spec)
+    except GlassboxRuntimeError as exc:
+        raise CliError(str(exc)) from None
 
 
 # ================================================================ the command
@@ -492,7 +507,8 @@ def _announce(say: Any, config: TrainConfig, setup: Setup, resume_from: Path | N
         + f"; batch {config.batch_size}; "
         + (f"label smoothing {config.label_smoothing:g}; " if config.label_smoothing else "")
         + (f"random shifts ≤ {config.augment} px; " if config.augment else "")
-        + f"{config.epochs} epochs; seed {config.seed}")
+        + f"{config.epochs} epochs; seed {config.seed}"
+        + (f"; device {setup.device}" if setup.device.type != "cpu" else ""))
     if resume_from is not None:
         state = ckpt.meta["trainer"]
         where = (f"epoch {int(state['epoch']) + 1}, after batch {int(state['step'])}" if state["step"]
@@ -531,6 +547,7 @@ def report(config: TrainConfig, setup: Setup, history: Any, train_time: float, s
         "num_parameters": setup.model.num_parameters(),
         "optimizer": setup.opt_info,
         "batch_size": config.batch_size,
+        "device": str(setup.device),
         "schedule": config.schedule,
         "label_smoothing": config.label_smoothing,
         "augment": config.augment,
