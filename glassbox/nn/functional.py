@@ -57,6 +57,8 @@ def _array(x: Any) -> Any:
     """The raw array of a Tensor, or ``x`` as a backend array (None stays None)."""
     if x is None or isinstance(x, Tensor):
         return None if x is None else x.data
+    if hasattr(x, "shape") and hasattr(x, "dtype"):  # already an array (NumPy or device)
+        return x
     return backend.xp.asarray(x)
 
 
@@ -232,9 +234,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     rows, y, shape = _rows_and_classes(input, target, owner, "logits")
     classes = rows.shape[1]
     w = _class_weight(weight, classes, owner)
-    if y.ndim == 1:
-        _loss.check_class_labels(y, classes, owner, ignore)
-    out = _loss.SoftmaxCrossEntropy.apply(rows, Tensor._from_op(y, None), weight=w, ignore_index=ignore,
+    ignored = y.ndim == 1 and _loss.check_class_labels(y, classes, owner, ignore)
+    out = _loss.SoftmaxCrossEntropy.apply(rows, Tensor._from_op(y, None), weight=w,
+                                          ignore_index=ignore if ignored else None,
                                           label_smoothing=eps, reduction=reduction)
     return _unflatten(out, shape, reduction)
 
@@ -251,10 +253,11 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     if y.ndim != 1:
         raise ShapeError(f"{owner}: expected class indices as target, got probabilities of shape {tuple(y.shape)}")
     classes = rows.shape[1]
-    _loss.check_class_labels(y, classes, owner, ignore)
+    ignored = _loss.check_class_labels(y, classes, owner, ignore)
     out = _loss.NegativeLogLikelihood.apply(rows, Tensor._from_op(y, None),
                                             weight=_class_weight(weight, classes, owner),
-                                            ignore_index=ignore, reduction=reduction)
+                                            ignore_index=ignore if ignored else None,
+                                            reduction=reduction)
     return _unflatten(out, shape, reduction)
 
 
@@ -720,7 +723,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     x = _as_tensor(input)
     if not training or p == 0.0:
         return x
-    return _dropout.Dropout.apply(x, mask=_dropout.dropout_mask(x.shape, p, x.dtype))
+    return _dropout.Dropout.apply(x, mask=_dropout.dropout_mask(x.shape, p, x.dtype, like=x.data))
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
@@ -732,5 +735,5 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     _check_image(x, owner)
     if not training or p == 0.0:
         return x
-    mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype)
+    mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype, like=x.data)
     return _dropout.Dropout.apply(x, mask=mask)

@@ -13,9 +13,23 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import backend
+from .. import device as _device
 from ..core.tensor import Tensor
 from ..errors import GlassboxRuntimeError, GlassboxTypeError
 from .parameter import Parameter
+
+
+def _buffer_array(value: Any, old: Any) -> Any:
+    """A buffer's array: a tensor's data, a device array as it is, anything else through
+    NumPy — placed on the device of the buffer it replaces (``old``), else where new
+    parameters go (``backend.xp``, NumPy unless ``backend.use`` chose the device)."""
+    if isinstance(value, Tensor):
+        value = value.data
+    elif backend.is_host(value):
+        value = np.asarray(value)
+    if old is not None:
+        return backend.to_device(value, _device.of_array(old))
+    return value if backend.xp is np else backend.xp.asarray(value)
 
 
 class Module:
@@ -37,7 +51,7 @@ class Module:
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
         if name in self._buffers and not isinstance(value, (Parameter, Module)):
-            self._buffers[name] = value.data if isinstance(value, Tensor) else np.asarray(value)
+            self._buffers[name] = _buffer_array(value, self._buffers[name])
             object.__setattr__(self, name, self._buffers[name])
             return
         for registry in (self._parameters, self._buffers, self._modules):
@@ -63,7 +77,7 @@ class Module:
 
     def register_buffer(self, name: str, value: Any) -> None:
         """A non-trainable array saved in ``state_dict`` (e.g. batch norm's running mean)."""
-        array = value.data if isinstance(value, Tensor) else np.asarray(value)
+        array = _buffer_array(value, None)
         self._buffers[name] = array
         object.__setattr__(self, name, array)
 
@@ -72,6 +86,13 @@ class Module:
             object.__setattr__(self, name, None)
         else:
             setattr(self, name, module)
+
+    # ------------------------------------------------------------------ devices
+    def cuda(self, device: Any = None) -> "Module":
+        return self.to("cuda" if device is None else device)
+
+    def cpu(self) -> "Module":
+        return self.to("cpu")
 
     # ------------------------------------------------------------------ running
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -198,9 +219,10 @@ class Module:
 
     # ------------------------------------------------------------ dtype / device
     def to(self, *args: Any, dtype: Any = None, device: Any = None) -> "Module":
-        """``model.to(np.float64)`` casts every floating parameter and buffer (in place: the
-        Parameter objects stay, so an optimizer built before keeps working);
-        ``model.to(device)`` moves them. Returns ``self``, as PyTorch."""
+        """``model.to(np.float64)`` casts every floating parameter and buffer;
+        ``model.to("cuda")``/``model.to(gb.device("cpu"))`` moves them to the device. Both
+        happen in place and keep the Parameter objects, so an optimizer built before keeps
+        working (its state follows on its next ``step()``). Returns ``self``, as PyTorch."""
         for arg in args:
             if _is_dtype(arg):
                 dtype = arg
@@ -233,10 +255,7 @@ class Module:
                     object.__setattr__(module, name, module._buffers[name])
 
     def _move_to(self, device: Any) -> None:
-        kind = getattr(device, "type", str(device)).split(":")[0]
-        if kind != "cpu":
-            raise GlassboxRuntimeError(f"{type(self).__name__}.to: device {device!r} is not available; "
-                                       f"only 'cpu' is")
+        _device.move_module(self, device)
 
     def zero_grad(self) -> None:
         for p in self.parameters():
@@ -255,7 +274,7 @@ class Module:
         for module_name, module in self.named_modules():
             items = list(module._parameters.items()) + list(module._buffers.items())
             for name, value in items:
-                array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+                array = value.numpy() if isinstance(value, Tensor) else backend.to_host(value)
                 state[f"{module_name}.{name}" if module_name else name] = array.copy()
         return state
 
@@ -281,7 +300,8 @@ class Module:
         for key, target in own.items():
             if key in state:
                 value = state[key]
-                target[...] = value.data if isinstance(value, Tensor) else value
+                value = value.data if isinstance(value, Tensor) else value
+                target[...] = backend.to_device(value, _device.of_array(target))
 
     def _state_targets(self) -> dict[str, np.ndarray]:
         targets: dict[str, np.ndarray] = {}

@@ -7,7 +7,8 @@
   L = −[p·y log σ(z) + (1 − y) log(1 − σ(z))] = p·y·softplus(−z) + (1 − y)·softplus(z),
   ∂L/∂z = p·y·(σ(z) − 1) + (1 − y)·σ(z)  (= σ(z) − y for pos_weight p = 1).
 
-The target distribution q of a row (``target_distribution``) carries PyTorch's options:
+``ignore_index`` None means no row is ignored (``nn.functional`` passes None when no label
+equals it). The target distribution q of a row (``target_distribution``) carries PyTorch's options:
 class weights w (row i counts w[yᵢ] times), ``ignore_index`` (a zero row) and label
 smoothing ε (q = (1 − ε)·onehot(y) + ε/C). Arguments are checked in ``nn.functional``;
 the ops here only compute.
@@ -31,24 +32,32 @@ def check_reduction(reduction: str, where: str | None = None) -> str:
 
 
 def check_class_labels(target: Any, num_classes: int, where: str,
-                       ignore_index: int | None = None) -> None:
+                       ignore_index: int | None = None) -> bool:
     """Reject labels outside [0, num_classes) by naming the offending value (``ignore_index``
-    is allowed anywhere)."""
+    is allowed anywhere). Returns whether any label is ``ignore_index``; for the usual
+    negative ignore_index that is read off the value range, without another device copy."""
     if target.dtype.kind not in "iu":
         raise GlassboxTypeError(f"{where}: class labels must be integers, got dtype {target.dtype}")
+    if not target.size:
+        return False
+    low, high = backend.value_range(target)  # no device round trip for loader batches
+    if low >= 0 and high < num_classes:
+        return ignore_index is not None and 0 <= ignore_index < num_classes \
+            and bool((target == ignore_index).any())
     bad = (target < 0) | (target >= num_classes)
     if ignore_index is not None:
         bad &= target != ignore_index
-    if target.size and bad.any():
+    if bad.any():
         value = int(target[bad].reshape(-1)[0])
         raise DataError(f"{where}: label {value} is outside [0, {num_classes}) for {num_classes} classes")
+    return True  # the only labels out of range are ignore_index
 
 
 def _reduce(losses: Any, reduction: str, denominator: Any = None) -> Any:
     """Mean (Σ / denominator, default the number of losses), sum, or the losses themselves."""
     if reduction == "mean":  # sum / n: same value, without ndarray.mean's Python-level overhead
         n = max(losses.size, 1) if denominator is None else denominator
-        with backend.xp.errstate(invalid="ignore", divide="ignore"):  # 0/0 = nan, as PyTorch
+        with backend.errstate(invalid="ignore", divide="ignore"):  # 0/0 = nan, as PyTorch
             return losses.sum() / losses.dtype.type(n)
     if reduction == "sum":
         return losses.sum()
@@ -65,7 +74,7 @@ def _scale_back(grad: Any, rows: Any, reduction: str) -> Any:
 
 
 def target_distribution(target: Any, num_classes: int, dtype: Any, weight: Any = None,
-                        ignore_index: int = -100, label_smoothing: float = 0.0) -> tuple[Any, Any]:
+                        ignore_index: int | None = None, label_smoothing: float = 0.0) -> tuple[Any, Any]:
     """q (m, C), each row the weights of −log ŷ in that row's loss, and the mean's denominator.
 
     Class indices y: qᵢ = w[yᵢ]·(1 − ε)·onehot(yᵢ) + ε/C·w, zero for yᵢ = ignore_index;
@@ -84,8 +93,11 @@ def target_distribution(target: Any, num_classes: int, dtype: Any, weight: Any =
             q *= w
         return q, target.shape[0]
     m = target.shape[0]
-    keep = target != ignore_index
-    rows, labels = xp.arange(m)[keep], target[keep]
+    if ignore_index is None:
+        rows, labels = xp.arange(m), target
+    else:
+        keep = target != ignore_index
+        rows, labels = xp.arange(m)[keep], target[keep]
     w_y = xp.ones(len(labels), dtype=dtype) if w is None else w[labels]
     q = xp.zeros((m, num_classes), dtype=dtype)
     q[rows, labels] = (1 - eps) * w_y
@@ -103,7 +115,7 @@ class SoftmaxCrossEntropy(Function):
     directly instead of building q.
     """
 
-    def forward(self, logits: Any, target: Any, weight: Any = None, ignore_index: int = -100,
+    def forward(self, logits: Any, target: Any, weight: Any = None, ignore_index: int | None = None,
                 label_smoothing: float = 0.0, reduction: str = "mean") -> Any:
         xp = backend.xp
         m, classes = logits.shape
@@ -117,7 +129,7 @@ class SoftmaxCrossEntropy(Function):
         self.probs = e
         log_s = xp.log(s)[:, 0]
         plain = (target.ndim == 1 and weight is None and not label_smoothing
-                 and not (target == ignore_index).any())
+                 and ignore_index is None)
         if plain:
             self.target, self.q, self.denominator = target, None, m
             losses = log_s - shifted[xp.arange(m), target]
@@ -144,12 +156,12 @@ class NegativeLogLikelihood(Function):
     """lossᵢ = −Σⱼ qᵢⱼ·log_probs[i, j] = −w[yᵢ]·log_probs[i, yᵢ] (0 for ignored rows);
     ∂lossᵢ/∂log_probs[i, j] = −qᵢⱼ."""
 
-    def forward(self, log_probs: Any, target: Any, weight: Any = None, ignore_index: int = -100,
+    def forward(self, log_probs: Any, target: Any, weight: Any = None, ignore_index: int | None = None,
                 reduction: str = "mean") -> Any:
         xp = backend.xp
         m, classes = log_probs.shape
         self.shape, self.reduction = log_probs.shape, reduction
-        if weight is None and not (target == ignore_index).any():
+        if weight is None and ignore_index is None:
             self.target, self.q, self.denominator = target, None, m
             losses = -log_probs[xp.arange(m), target]
         else:
@@ -224,7 +236,7 @@ class BinaryCrossEntropy(Function):
         xp = backend.xp
         self.probs, self.target, self.reduction = probs, target, reduction
         self.weight = None if weight is None else weight.astype(probs.dtype, copy=False)
-        with xp.errstate(divide="ignore"):
+        with backend.errstate(divide="ignore"):
             log_p = xp.maximum(xp.log(probs), -100)
             log_q = xp.maximum(xp.log1p(-probs), -100)
         losses = -(target * log_p + (1 - target) * log_q)
