@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..distributed import cli as distributed_cli
 from ..training.callbacks import Callback
 from .common import (
     ACTIVATIONS, DATASETS, DEFAULT_LR, OPTIMIZERS, CliError, Formatter, build_model,
@@ -113,6 +114,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default runs/<dataset>-<model>-<timestamp>)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the final result")
+    distributed_cli.add_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -153,6 +155,10 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     _check_args(args)
+    launched = distributed_cli.maybe_launch(args, CliError)  # --nproc N: rerun under mpirun
+    if launched is not None:
+        return launched
+    ranks = distributed_cli.ranks()  # under mpirun: this process's rank; rank 0 alone prints
     if args.dataset is None:
         args.dataset = infer_dataset(args.data)
     if args.augment is None:
@@ -168,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
 
             raise CliError(f"--plot: {MISSING}") from None
     seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(2**31))
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    seed = ranks.same_seed(seed)
+    say = (lambda *a: None) if args.quiet or not ranks.is_main else (lambda *a: print(*a, flush=True))
 
     (x_train, y_train), (x_test, y_test), source = load_dataset(
         args.dataset, args.data, download=not args.no_download)
@@ -202,12 +209,12 @@ def run(args: argparse.Namespace) -> int:
     say(f"model: {config['name']} {config['kwargs'] or ''}({n_params:,} parameters); "
         f"optimizer: {describe_optimizer(opt_info)}"
         + (" (cosine decay)" if args.schedule == "cosine" else "")
-        + f"; batch {args.batch_size}; "
+        + f"; {ranks.describe(args.batch_size)}; "
         + (f"label smoothing {args.label_smoothing:g}; " if args.label_smoothing else "")
         + (f"random shifts ≤ {args.augment} px; " if args.augment else "")
         + f"{args.epochs} epochs; seed {seed}")
 
-    steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
+    steps_per_epoch = math.ceil(len(x_train) / (args.batch_size * ranks.world_size))
     callbacks: list[Callback] = []
     if args.schedule == "cosine":
         callbacks.append(cosine_schedule(optimizer, args.epochs, steps_per_epoch))
@@ -234,24 +241,28 @@ def run(args: argparse.Namespace) -> int:
         from ..data.augment import AugmentedLoader, RandomShift
 
         train_data = AugmentedLoader(
-            DataLoader(TensorDataset(x_train, targets), batch_size=args.batch_size, shuffle=True,
-                       seed=seed), RandomShift(args.augment), seed=seed + 1)
+            DataLoader(TensorDataset(x_train, targets), batch_size=args.batch_size,
+                       shuffle=not ranks.distributed, seed=seed,
+                       sampler=ranks.sampler(TensorDataset(x_train, targets), seed)),
+            RandomShift(args.augment), seed=seed + 1 + ranks.rank)
         batch_size = None
     train_start = time.perf_counter()
     history = fit(model, train_loss_fn, optimizer, train_data, val_data=val_data,
                   epochs=args.epochs, batch_size=batch_size, callbacks=callbacks,
-                  verbose=0, seed=seed)
+                  verbose=0, seed=seed, distributed=ranks.distributed)
     train_time = time.perf_counter() - train_start
 
     h = history.history
     if val_label == "test" and h.get("val_accuracy"):
         test = {"loss": h["val_loss"][-1], "accuracy": h["val_accuracy"][-1]}
     else:
-        test = evaluate(model, (x_test, y_test), loss_fn)
+        test = ranks.evaluate(model, (x_test, y_test), loss_fn)
+    if not ranks.is_main:
+        return 0
 
     ckpt = save_checkpoint(out / "checkpoint.npz", model, optimizer, epoch=len(history.epoch),
                            history=history, config=config,
-                           extra={"dataset": args.dataset, "seed": seed})
+                           extra={"dataset": args.dataset, "seed": seed, "world_size": ranks.world_size})
     epoch_times = h.get("time", [])
     seen = len(x_train) * len(epoch_times)
     metrics = {
@@ -272,6 +283,7 @@ def run(args: argparse.Namespace) -> int:
             "stopped_epoch": stopper.stopped_epoch},
         "gradient_warnings": None if monitor is None else [w["message"] for w in monitor.warnings],
         "epochs": len(history.epoch),
+        "world_size": ranks.world_size,
         "seed": seed,
         "test_loss": test["loss"],
         "test_accuracy": test["accuracy"],

@@ -92,7 +92,8 @@ class ProgressBar(Callback):
         self._last_len = 0
 
     def on_batch_end(self, batch: int, logs: dict[str, Any]) -> None:
-        self.seen = logs.get("seen", self.seen)
+        # samples seen by all ranks (data-parallel: equal shards, so rank's count × ranks)
+        self.seen = logs.get("seen", self.seen) * getattr(self.trainer, "world_size", 1)
         if not self.live:
             return
         now = time.perf_counter()
