@@ -20,3 +20,8 @@ __all__ += [
     "EarlyStopping", "ModelCheckpoint", "CSVLogger", "JSONLogger", "LRSchedulerCallback",
     "GradientMonitor", "GradientWarning", "MaxNorm",
 ]
+
+# --- no silent wrong answers (issue 10): divergence detection
+from .divergence import DivergenceDetector, DivergenceWarning
+
+__all__ += ["DivergenceDetector", "DivergenceWarning"]
