@@ -70,6 +70,22 @@ class Ranks:
         """Rank 0's seed on every rank (each may have drawn its own at random)."""
         return int(_comm.broadcast_object(seed))
 
+    def same(self, value: Any) -> Any:
+        """Rank 0's ``value`` (e.g. the run's config with its random seed and its timestamped
+        folder) on every rank."""
+        return _comm.broadcast_object(value)
+
+    def check_resume(self, saved_world_size: int, error: Callable[[str], Exception]) -> None:
+        """A run resumes with the number of ranks it was trained with (the data shards, the
+        per-rank batch and the saved loader position all depend on it)."""
+        if int(saved_world_size) != self.world_size:
+            def ranks(n: int) -> str:
+                return "1 process" if n == 1 else f"{n} ranks"
+            raise error(f"--resume: the run was trained on {ranks(int(saved_world_size))}, this is "
+                        f"{ranks(self.world_size)}; resume it with the same number "
+                        + (f"(mpirun -n {saved_world_size} ... or --nproc {saved_world_size})"
+                           if int(saved_world_size) > 1 else "(without mpirun)"))
+
     def sampler(self, dataset: Any, seed: int) -> Any:
         """A ``DistributedSampler`` for the training loader, or None with one process."""
         from .sampler import DistributedSampler

@@ -175,7 +175,8 @@ def test_only_rank_0_keeps_the_callbacks_that_print_or_write():
     assert ctx.callbacks(cbs, 1) == (cbs, 1)
     ctx.rank = 1
     kept, verbose = ctx.callbacks(cbs, 1)
-    assert verbose == 0 and [type(c).__name__ for c in kept] == ["EarlyStopping"]
+    assert verbose == 0 and [type(c).__name__ for c in kept] == ["ProgressBar", "ModelCheckpoint", "EarlyStopping"]
+    assert kept[2] is cbs[2] and not isinstance(kept[0], ProgressBar) and kept[1].state_dict() is None
 
 
 # ------------------------------------------------------------------ SyncBatchNorm
