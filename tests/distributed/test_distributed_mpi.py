@@ -100,4 +100,23 @@ def test_glassbox_train_nproc_starts_mpirun_itself(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("test accuracy") == 1, run.stdout
     m = _metrics(tmp_path / "n")
-    assert m["world_size"] == 2 and m["epochs"] == 1 and "nproc" in m["args"]
+    assert m["world_size"] == 2 and m["epochs"] == 1
+
+
+def test_a_two_rank_run_resumes_on_two_ranks_exactly_and_refuses_one(tmp_path):
+    constant = ("--schedule", "constant", "--batch-size", "64")
+    straight, _ = run_ranks(_train(tmp_path / "straight", *constant), cwd=tmp_path)
+    assert straight.returncode == 0, straight.stdout + straight.stderr
+    first, _ = run_ranks(_train(tmp_path / "resumed", *constant, "--epochs", "1"), cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
+    alone = subprocess.run([sys.executable, "-m", "glassbox", "train", "--resume",
+                            str(tmp_path / "resumed"), "--epochs", "2"], env=env,
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert alone.returncode == 2 and "trained on 2 ranks, this is 1 process" in alone.stderr, alone.stderr
+    again, _ = run_ranks([sys.executable, "-m", "glassbox", "train", "--resume",
+                          str(tmp_path / "resumed"), "--epochs", "2", "-q"], cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    a, b = _metrics(tmp_path / "straight"), _metrics(tmp_path / "resumed")
+    assert b["epochs"] == 2 and b["world_size"] == 2
+    assert (a["test_accuracy"], a["test_loss"]) == (b["test_accuracy"], b["test_loss"])
