@@ -28,6 +28,12 @@ OPSET = 17
 IR_VERSION = 8  # the IR of opset 17, readable by every onnxruntime since 1.13
 
 
+def _contiguous(value: Any) -> np.ndarray:
+    """A C-contiguous array (np.ascontiguousarray would turn a 0-d scalar into 1-d)."""
+    array = np.asarray(value)
+    return array if array.flags.c_contiguous else array.copy(order="C")
+
+
 class UnsupportedOperatorError(GlassboxRuntimeError):
     """An op of the traced model has no ONNX mapping (the message names it and its layer)."""
 
@@ -72,7 +78,7 @@ class Builder:
     def const(self, value: Any, hint: str) -> str:
         """A new constant (initializer) holding ``value``."""
         name = self.fresh(hint)
-        self.initializers[name] = self.onnx.numpy_helper.from_array(np.ascontiguousarray(value), name)
+        self.initializers[name] = self.onnx.numpy_helper.from_array(_contiguous(value), name)
         return name
 
     def array(self, value: Any, hint: str) -> str:
@@ -85,7 +91,7 @@ class Builder:
         if name is None or name in self.initializers:
             name = self.fresh(hint)
         self.initializers[name] = self.onnx.numpy_helper.from_array(
-            np.ascontiguousarray(np.asarray(value)), name)
+            _contiguous(value), name)
         self.array_names[key] = name
         self._keep.append(value)
         return name
