@@ -15,6 +15,7 @@ from typing import Sequence
 from . import evaluate, summary, train, tune
 from . import detect, lesson
 from . import explain
+from . import export
 from .common import CliError, Formatter
 
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_parser(sub)
     lesson.add_parser(sub)
     explain.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 

@@ -104,6 +104,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--plot", action="store_true",
                    help="write history.png, lr.png, filters.png and grad_norms.png next to the checkpoint "
                         "(and warn about vanishing/exploding gradients while training)")
+    p.add_argument("--tensorboard", metavar="DIR", default=None,
+                   help="also write TensorBoard event files here (needs glassbox[tensorboard])")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="mini-batch size")
     p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="passes over the training set")
     p.add_argument("--val-split", type=float, default=0.0,
@@ -221,6 +223,15 @@ def run(args: argparse.Namespace) -> int:
 
         monitor = GradientMonitor(every=max(1, steps_per_epoch // 50))
         callbacks.append(monitor)
+    if args.tensorboard:
+        from ..training.tensorboard import TensorBoard
+
+        callbacks.append(TensorBoard(args.tensorboard, update_freq=max(1, steps_per_epoch // 20),
+                                     gradient_monitor=monitor, val_data=val_data, hparams={
+                                         "model": config["name"], "dataset": args.dataset,
+                                         **{("optimizer" if k == "name" else k): v for k, v in opt_info.items()},
+                                         "batch_size": args.batch_size, "epochs": args.epochs,
+                                         "schedule": args.schedule, "seed": seed}))
     if not args.quiet:
         callbacks.append(ProgressBar(verbose=1, val_label=val_label))
     targets = y_train

@@ -20,3 +20,8 @@ __all__ += [
     "EarlyStopping", "ModelCheckpoint", "CSVLogger", "JSONLogger", "LRSchedulerCallback",
     "GradientMonitor", "GradientWarning", "MaxNorm",
 ]
+
+# --- interop (issue 15): TensorBoard event files (tensorboardX is imported when training starts)
+from .tensorboard import TensorBoard
+
+__all__ += ["TensorBoard"]
