@@ -145,6 +145,25 @@ TORCHVISION_RESNET18 = [
 ]
 
 
+def _has_torchvision_names() -> bool:
+    return {k: tuple(v.shape) for k, v in models.resnet18().state_dict().items()} == dict(TORCHVISION_RESNET18)
+
+
+def _tracks_batches() -> bool:
+    return "num_batches_tracked" in nn.BatchNorm2d(2).state_dict()
+
+
+# The PyTorch-named state dicts (the PyTorch-fluency issue: torchvision's key names and BatchNorm's
+# num_batches_tracked) are another helper's work; until they land these tests must fail
+# (strict xfail), and from then on they run as plain tests.
+needs_torchvision_names = pytest.mark.xfail(
+    not _has_torchvision_names(), strict=True,
+    reason="models.resnet18() does not have torchvision's state_dict keys yet")
+needs_num_batches_tracked = pytest.mark.xfail(
+    not _tracks_batches(), strict=True,
+    reason="BatchNorm has no num_batches_tracked buffer yet, so a PyTorch file has unexpected keys")
+
+
 def _rng_state(shapes, seed=0):
     rng = np.random.default_rng(seed)
     out = {}
@@ -210,6 +229,7 @@ def _conv_ref(x, w, b, pad):
     return np.einsum("nchwij,ocij->nohw", win, w.astype(np.float64)) + b[None, :, None, None]
 
 
+@needs_num_batches_tracked
 def test_pytorch_named_conv_bn_file_loads_strictly(tmp_path):
     """torch.nn.Sequential(Conv2d(2, 3, 3, padding=1), BatchNorm2d(3), ReLU(), Flatten(),
     Linear(48, 4)): its state dict, num_batches_tracked included, loads with strict=True."""
@@ -231,6 +251,7 @@ def test_pytorch_named_conv_bn_file_loads_strictly(tmp_path):
         np.testing.assert_allclose(model.eval()(gb.Tensor(x)).numpy(), want, rtol=1e-4, atol=1e-5)
 
 
+@needs_torchvision_names
 def test_glassbox_resnet18_file_has_torchvision_keys_and_shapes(tmp_path):
     path = gb.save(models.resnet18().state_dict(), tmp_path / "resnet18.safetensors")
     with safe_open(str(path), framework="numpy") as fh:
@@ -238,6 +259,7 @@ def test_glassbox_resnet18_file_has_torchvision_keys_and_shapes(tmp_path):
     assert written == dict(TORCHVISION_RESNET18)
 
 
+@needs_torchvision_names
 def test_torchvision_named_resnet18_file_loads_strictly(tmp_path):
     state = _rng_state(TORCHVISION_RESNET18)
     save_file(state, str(tmp_path / "tv.safetensors"), metadata={"format": "pt"})
