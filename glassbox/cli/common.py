@@ -53,46 +53,21 @@ def parse_int_list(text: str, option: str) -> tuple[int, ...]:
 
 
 # ------------------------------------------------------------------------ data
-def find_data_dir(data: str, dataset: str) -> Path:
-    """The folder under ``--data`` that holds the four IDX files: DIR, DIR/<dataset>
-    (or DIR/mnist-5k for mnist). Only these are searched, never the defaults."""
-    from ..data.mnist import DatasetNotFoundError, FILES, find_files
-
-    root = Path(data).expanduser()
-    if not root.is_dir():
-        raise CliError(f"--data {data}: no such folder")
-    candidates = [root, root / dataset] + ([root / "mnist-5k"] if dataset == "mnist" else [])
-    notes = []
-    for folder in candidates:
-        if not folder.is_dir():
-            continue
-        found, missing = find_files(folder)
-        if not missing:
-            return folder
-        notes.append(f"{folder} lacks {', '.join(missing)}")
-    raise DatasetNotFoundError(
-        f"{dataset} not found under --data {data}: "
-        + ("; ".join(notes) if notes else f"no {', '.join(str(c) for c in candidates[1:])} folder")
-        + f". Put the four files ({', '.join(FILES.values())}, raw or .gz) in that folder "
-        f"or in {root / dataset}."
-    )
-
-
 def load_dataset(dataset: str, data: str | None, download: bool = True
-                 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], str]:
-    """``(train, test, where)``: the arrays and a description of where they came from."""
-    from ..data import load_mnist
-    from ..data.mnist import locate_mnist
+                 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], Any]:
+    """``(train, test, source)``: the arrays and the ``DataSource`` they came from (its
+    ``note`` says which data and why). ``--data DIR`` is searched alone (DIR, DIR/<dataset>,
+    for mnist DIR/mnist-5k); without it: $GLASSBOX_DATA, the cache, a download, and for
+    mnist the sample bundled in the package."""
+    from ..data.mnist import locate_mnist, read_mnist
 
     if dataset not in DATASETS:
         raise CliError(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
-    if data is not None:
-        folder = find_data_dir(data, dataset)
-        train, test = load_mnist(root=folder, name=dataset, download=False)
-        return train, test, str(folder)
-    paths = locate_mnist(dataset, None, download=download)
-    train, test = load_mnist(name=dataset, download=False, root=paths["train_images"].parent)
-    return train, test, str(paths["train_images"].parent)
+    if data is not None and not Path(data).expanduser().is_dir():
+        raise CliError(f"--data {data}: no such folder")
+    source = locate_mnist(dataset, data, download=download)
+    train, test = read_mnist(source.files)
+    return train, test, source
 
 
 # ----------------------------------------------------------------------- model

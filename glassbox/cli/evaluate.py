@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--top-pairs must be at least 0, got {args.top_pairs}")
     model, ckpt = load_model(args.checkpoint)
     dataset = args.dataset or (ckpt.config or {}).get("dataset") or "mnist"
-    _, (x_test, y_test), where = load_dataset(dataset, args.data, download=not args.no_download)
+    _, (x_test, y_test), source = load_dataset(dataset, args.data, download=not args.no_download)
     loss, logits = loss_and_logits(model, x_test, y_test, args.batch_size)
     if logits.ndim != 2 or logits.shape[1] <= int(y_test.max()):
         raise CliError(f"the model outputs shape {logits.shape[1:]} per image, not one logit per class "
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     names = list(FASHION_CLASSES) if dataset == "fashion-mnist" and num_classes == 10 else \
         [str(c) for c in range(num_classes)]
 
-    print(f"{ckpt.path}: {ckpt.config['name']} on {dataset} ({len(x_test):,} test images from {where})")
+    print(f"{ckpt.path}: {ckpt.config['name']} on {dataset} ({len(x_test):,} test images from {source.folder})")
     print(f"test accuracy {accuracy:.4f} ({100 * accuracy:.2f} %), test loss {loss:.4f}")
 
     report = classification_report(y_test, pred, class_names=names, zero_division=0.0)
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
                   f"({100 * e['fraction_of_true']:.1f} % of the {e['true_name']} images)")
     if args.report:
         summary = {"checkpoint": str(ckpt.path), "model": ckpt.config["name"], "dataset": dataset,
-                   "data": where, "num_test": int(len(x_test)), "test_loss": loss,
+                   "data": str(source.folder), "num_test": int(len(x_test)), "test_loss": loss,
                    "test_accuracy": accuracy, "class_names": names,
                    "classification_report": report, "error_analysis": errors}
         written = write_report(Path(args.report), summary, cm, x_test, y_test, logits, errors, names)

@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else int(np.random.default_rng().integers(2**31))
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
 
-    (x_train, y_train), (x_test, y_test), where = load_dataset(
+    (x_train, y_train), (x_test, y_test), source = load_dataset(
         args.dataset, args.data, download=not args.no_download)
     config["dataset"] = args.dataset
     config["input_shape"] = list(x_train.shape[1:])
@@ -197,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("runs") / (
         f"{args.dataset}-{config['name']}-{_dt.datetime.now():%Y%m%d-%H%M%S}")
 
-    say(f"data: {args.dataset} from {where}: {len(x_train):,} train, "
+    say(f"data: {source.note}")
+    say(f"data: {len(x_train):,} train, "
         + (f"{len(val_data[0]):,} val, " if val_label == "val" else "")
         + f"{len(x_test):,} test images")
     say(f"model: {config['name']} {config['kwargs'] or ''}({n_params:,} parameters); "
@@ -266,7 +267,8 @@ def run(args: argparse.Namespace) -> int:
     seen = len(x_train) * len(epoch_times)
     metrics = {
         "dataset": args.dataset,
-        "data_dir": where,
+        "data_dir": str(source.folder),
+        "data_source": source.kind,
         "model": config["name"],
         "config": config,
         "num_parameters": n_params,

@@ -40,6 +40,8 @@ class DataLoader:
         generator: a ``np.random.Generator`` to use instead (not with ``seed``).
             With neither, the generator is seeded from ``glassbox.manual_seed``'s
             global generator, so seeding that makes the loader reproducible too.
+        sampler: an iterable of sample indices that fixes each epoch's order instead
+            (not with ``shuffle``), e.g. ``glassbox.distributed.DistributedSampler``.
 
     Float batches keep the dataset's dtype (float32 for ``load_mnist``); integer
     batches (labels) come out as int64.
@@ -53,6 +55,7 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | None = None,
         generator: np.random.Generator | None = None,
+        sampler: Any = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
@@ -60,7 +63,10 @@ class DataLoader:
             raise ValueError("DataLoader: pass either seed or generator, not both")
         if generator is not None and not isinstance(generator, np.random.Generator):
             raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, got {type(generator).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive (the sampler sets the order)")
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -71,12 +77,16 @@ class DataLoader:
         self.generator = generator
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
-        n = len(self.dataset)
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64)
+            n = len(order)
+        else:
+            n = len(self.dataset)
+            order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             batch = fetch_batch(self.dataset, order[start:start + self.batch_size])

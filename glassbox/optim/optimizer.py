@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from .. import device as _device
 from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
 
@@ -250,7 +251,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        xp = backend.xp
+        on_device = backend.cuda_loaded()
         states = self.state
         scratch = self._scratch
         decoupled = self._decoupled_weight_decay
@@ -268,29 +269,32 @@ class Optimizer:
                         f"{type(self).__name__}: gradient of shape {g.shape} does not "
                         f"match its parameter of shape {w.shape}"
                     )
-                state = states.get(p)
-                if state is None:
-                    state = states[p] = {"step": 0, **self._init_state(w, group)}
-                bufs = scratch.get(p)
-                if bufs is None:
-                    bufs = scratch[p] = [self._scratch_view(w, 0), None]
-                state["step"] += 1
-                if wd != 0.0:
-                    if decoupled:  # w ← w − lr·λ·w
-                        xp.multiply(w, 1.0 - group["lr"] * wd, out=w)
-                    else:  # g ← g + λ·w, into a buffer: the gradient array is read-only to us
-                        dbuf = bufs[1]
-                        if dbuf is None:
-                            dbuf = bufs[1] = self._scratch_view(w, 1)
-                        xp.multiply(w, wd, out=dbuf)
-                        xp.add(dbuf, g, out=dbuf)
-                        g = dbuf
-                update(w, g, state, group, bufs[0])
+                with backend.using((w, g), type(self).__name__) as xp:  # on w's device
+                    state = states.get(p)
+                    if state is None:
+                        state = states[p] = {"step": 0, **self._init_state(w, group)}
+                    elif on_device:  # the model moved (Module.to): the state follows
+                        _device.follow(state, w)
+                    bufs = scratch.get(p)
+                    if bufs is None or (on_device and type(bufs[0]) is not type(w)):
+                        bufs = scratch[p] = [self._scratch_view(w, 0), None]
+                    state["step"] += 1
+                    if wd != 0.0:
+                        if decoupled:  # w ← w − lr·λ·w
+                            xp.multiply(w, 1.0 - group["lr"] * wd, out=w)
+                        else:  # g ← g + λ·w, into a buffer: the gradient array is read-only
+                            dbuf = bufs[1]
+                            if dbuf is None:
+                                dbuf = bufs[1] = self._scratch_view(w, 1)
+                            xp.multiply(w, wd, out=dbuf)
+                            xp.add(dbuf, g, out=dbuf)
+                            g = dbuf
+                    update(w, g, state, group, bufs[0])
         return loss
 
     def _scratch_view(self, w: Any, slot: int) -> Any:
         """A scratch array shaped like ``w``: a view into the shared pool ``slot``."""
-        key = (w.dtype.str, slot)
+        key = (w.dtype.str, slot, type(w))  # one pool per dtype and device
         pool = self._pools.get(key)
         if pool is None or pool.size < w.size:
             size = max(p.data.size for g in self.param_groups for p in g["params"]
@@ -298,7 +302,8 @@ class Optimizer:
             pool = self._pools[key] = backend.xp.empty(max(size, w.size), dtype=w.dtype)
             # views into the old, smaller pool would keep it alive: drop them (rebuilt lazily)
             stale = [p for p, bufs in self._scratch.items()
-                     if any(b is not None and b.dtype == w.dtype for b in bufs)]
+                     if any(b is not None and b.dtype == w.dtype and type(b) is type(w)
+                            for b in bufs)]
             for p in stale:
                 del self._scratch[p]
         return pool[: w.size].reshape(w.shape)

@@ -148,8 +148,15 @@ class Trainer:
     """
 
     def __init__(self, model: Any, loss_fn: Any, optimizer: Any,
-                 callbacks: Iterable[Callback] = (), verbose: int = 1) -> None:
+                 callbacks: Iterable[Callback] = (), verbose: int = 1, distributed: bool = False) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.train_model, self.dist = model, None  # train_model: what the loop calls
+        if distributed:  # data parallel over MPI ranks: glassbox/distributed/training.py
+            from ..distributed.training import DistributedContext
+
+            self.dist = DistributedContext(model)
+            self.model, self.train_model = self.dist.model, self.dist.ddp
+            callbacks, verbose = self.dist.callbacks(callbacks, verbose)
         self.history = History()
         self.stop_training = False
         self.epoch = 0
@@ -171,7 +178,8 @@ class Trainer:
             raise ValueError("fit: batch_size is only for (x, y) data; a DataLoader has its own")
         if seed is not None:
             manual_seed(seed)
-        train_loader = as_loader(train_data, batch_size, shuffle=True, seed=seed)
+        train_loader = (as_loader(train_data, batch_size, shuffle=True, seed=seed) if self.dist is None
+                        else self.dist.train_loader(train_data, batch_size, seed))
         val_loader = None
         if val_data is not None:
             val_loader = as_loader(val_data, max(batch_size or 0, 1000), shuffle=False, where="fit (val_data)")
@@ -187,9 +195,14 @@ class Trainer:
             self.epoch = epoch
             cbs.call("on_epoch_begin", epoch, {})
             start = time.perf_counter()
+            if self.dist is not None:
+                self.dist.begin_epoch(train_loader, epoch)
             logs = self._train_epoch(train_loader, epoch)
+            if self.dist is not None:
+                logs = self.dist.average_logs(logs)
             if val_loader is not None and validate(epoch):
-                val = evaluate(self.model, val_loader, self.loss_fn)
+                val = (evaluate(self.model, val_loader, self.loss_fn) if self.dist is None
+                       else self.dist.evaluate(self.model, val_data, self.loss_fn, val_loader.batch_size))
                 logs.update({f"val_{k}": v for k, v in val.items()})
             lr = _lr_of(self.optimizer)
             if lr is not None:
@@ -204,7 +217,7 @@ class Trainer:
         return self.history
 
     def _train_epoch(self, loader: Any, epoch: int) -> dict[str, Any]:
-        model, loss_fn, optimizer, cbs = self.model, self.loss_fn, self.optimizer, self.callbacks
+        model, loss_fn, optimizer, cbs = self.train_model, self.loss_fn, self.optimizer, self.callbacks
         model.train()
         batch_begin, after_backward, batch_end = (
             cbs.has("on_batch_begin"), cbs.has("on_after_backward"), cbs.has("on_batch_end"))
@@ -266,7 +279,8 @@ class Trainer:
 # ----------------------------------------------------------------- public API
 def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any = None,
         epochs: int = 1, batch_size: int | None = None, callbacks: Iterable[Callback] = (),
-        verbose: int = 1, seed: int | None = None, validation_freq: Any = 1) -> History:
+        verbose: int = 1, seed: int | None = None, validation_freq: Any = 1,
+        distributed: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; returns the ``History``.
 
     Args:
@@ -285,6 +299,9 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
         validation_freq: validate every N epochs (after epochs N, 2N, ...), or a collection
             of 1-based epochs to validate after. Skipped epochs have no ``val_*`` logs (so
             callbacks ignore them) and NaN in the history, which stays one value per epoch.
+        distributed: data-parallel training over the ranks of an MPI job
+            (``glassbox.distributed``): ``batch_size`` is per rank, the logged figures are
+            global, only rank 0 prints and checkpoints, an error on one rank aborts all.
 
     ``history.history`` holds per epoch ``loss``, ``accuracy`` (for class logits with
     integer or one-hot labels), ``val_loss``/``val_accuracy``, ``lr`` and ``time`` (s).
@@ -293,7 +310,10 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
         TrainingDivergedError: the loss became NaN or infinite (names the epoch and step,
             1-based, and the learning rate).
     """
-    trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose)
+    trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose, distributed)
+    if trainer.dist is not None:
+        return trainer.dist.run(trainer.fit, train_data, val_data, epochs, batch_size, seed,
+                                validation_freq)
     return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq)
 
 
