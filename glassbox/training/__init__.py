@@ -21,6 +21,11 @@ __all__ += [
     "GradientMonitor", "GradientWarning", "MaxNorm",
 ]
 
+# --- no silent wrong answers (issue 10): divergence detection
+from .divergence import DivergenceDetector, DivergenceWarning
+
+__all__ += ["DivergenceDetector", "DivergenceWarning"]
+
 # --- interop (issue 15): TensorBoard event files (tensorboardX is imported when training starts)
 from .tensorboard import TensorBoard
 

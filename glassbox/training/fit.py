@@ -25,6 +25,10 @@ from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
 from .progress import ProgressBar
 from ..errors import TrainingDivergedError
+from .. import validate as check
+from . import divergence
+from .data_checks import BoundaryCheck, check_finite, check_outputs
+from .data_checks import count_correct as _count_correct
 
 
 
@@ -56,18 +60,6 @@ def as_loader(data: Any, batch_size: int | None, shuffle: bool, seed: int | None
     if len(x) == 0:
         raise ValueError(f"{where}: got an empty dataset")
     return DataLoader(TensorDataset(x, y), batch_size=batch_size or 32, shuffle=shuffle, seed=seed)
-
-
-def _count_correct(out: Any, y: Any) -> int | None:
-    """How many rows of logits ``out`` (N, C) put their maximum on the label; None if not a
-    classification output (then no accuracy is reported)."""
-    if out.ndim != 2 or out.shape[1] < 2:
-        return None
-    if y.ndim == 1 and y.dtype.kind in "iu":
-        return int((out.argmax(axis=1) == y).sum())
-    if y.shape == out.shape:  # one-hot / probability targets
-        return int((out.argmax(axis=1) == y.argmax(axis=1)).sum())
-    return None
 
 
 def _reraise(exc: Exception, context: str) -> None:
@@ -167,19 +159,24 @@ class Trainer:
         if any(isinstance(cb, ProgressBar) for cb in callbacks):
             extra = []  # the caller brought its own
         self.callbacks = CallbackList([self.history, *extra, *callbacks], self)
+        self.divergence = divergence.detector_for(callbacks)  # checks every step's loss
+        self.divergence.set_trainer(self)
 
     def fit(self, train_data: Any, val_data: Any = None, epochs: int = 1,
             batch_size: int | None = None, seed: int | None = None,
             validation_freq: Any = 1) -> History:
         validate = _validation_schedule(validation_freq)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+        check.non_negative_int(epochs=epochs, where="fit")
+        if batch_size is not None:
+            check.positive_int(batch_size=batch_size, where="fit")
         if batch_size is not None and _is_loader(train_data):
             raise ValueError("fit: batch_size is only for (x, y) data; a DataLoader has its own")
         if seed is not None:
             manual_seed(seed)
         train_loader = (as_loader(train_data, batch_size, shuffle=True, seed=seed) if self.dist is None
                         else self.dist.train_loader(train_data, batch_size, seed))
+        self.data_check = BoundaryCheck(train_loader, "fit")  # NaN/inf once; labels after step 1
+        self.divergence.reset()
         val_loader = None
         if val_data is not None:
             val_loader = as_loader(val_data, max(batch_size or 0, 1000), shuffle=False, where="fit (val_data)")
@@ -232,12 +229,13 @@ class Trainer:
                 cbs.call("on_batch_begin", step, {"size": len(x)})
             try:
                 out = model(x)
+                if self.data_check.pending:
+                    self.data_check.first_output(out, y)
                 loss = loss_fn(out, y)
             except (ValueError, TypeError, IndexError) as exc:
                 _reraise(exc, f"fit: epoch {epoch + 1}, step {step + 1}")
             value = loss.item()
-            if not math.isfinite(value):
-                raise self._diverged(value, epoch, step)
+            self.divergence.check(value, x, y)
             optimizer.zero_grad()
             loss.backward()
             if after_backward:
@@ -265,16 +263,6 @@ class Trainer:
         if track_acc:
             logs["accuracy"] = correct / seen
         return logs
-
-    def _diverged(self, value: float, epoch: int, step: int) -> TrainingDivergedError:
-        lr = _lr_of(self.optimizer)
-        lr_text = f" (lr={lr:g})" if lr is not None else ""
-        hint = f" (e.g. {lr / 10:g})" if lr else ""
-        return TrainingDivergedError(
-            f"loss became {value} at epoch {epoch + 1}, step {step + 1}{lr_text}: the training "
-            f"diverged; try a smaller learning rate{hint}"
-        )
-
 
 # ----------------------------------------------------------------- public API
 def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any = None,
@@ -307,8 +295,11 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
     integer or one-hot labels), ``val_loss``/``val_accuracy``, ``lr`` and ``time`` (s).
 
     Raises:
-        TrainingDivergedError: the loss became NaN or infinite (names the epoch and step,
-            1-based, and the learning rate).
+        TrainingDivergedError: the loss became NaN or infinite, or exploded (see
+            ``training/divergence.py``; names the epoch and step, 1-based, the learning rate
+            and the likely cause).
+        DataError: NaN/inf in the data or labels outside the model's classes (see
+            ``training/data_checks.py``; checked once per call, on the whole arrays).
     """
     trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose, distributed)
     if trainer.dist is not None:
@@ -323,7 +314,9 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
     Runs in eval mode without recording a graph, and restores the previous train/eval
     mode of every sub-module afterwards. ``data`` is a loader or a pair ``(x, y)``.
     """
+    check.positive_int(batch_size=batch_size, where="evaluate")
     loader = as_loader(data, batch_size, shuffle=False, where="evaluate")
+    data_check = BoundaryCheck(loader, "evaluate")
     summed = getattr(loss_fn, "reduction", "mean") == "sum"
     loss_sum, seen, correct = 0.0, 0, 0
     track_acc: bool | None = None
@@ -332,6 +325,11 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
             x, y = _split_batch(batch, "evaluate")
             try:
                 out = model(x)
+                if data_check.pending:
+                    data_check.first_output(out, y)
+                if data_check.per_batch:
+                    data_check.batch(x, y, out, step)
+                check_outputs(out, model, f"evaluate: batch {step + 1}")
                 if loss_fn is not None:
                     value = loss_fn(out, y).item()
                     loss_sum += value if summed else value * len(x)
@@ -359,14 +357,14 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
     ``x`` is an array/Tensor (cut into consecutive batches of ``batch_size``) or a loader
     whose batches are ``(x, ...)`` tuples or bare inputs. Eval mode, no graph.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"predict: batch_size must be a positive integer, got {batch_size!r}")
+    check.positive_int(batch_size=batch_size, where="predict")
     if _is_loader(x):
         batches: Iterable[Any] = (b[0] if isinstance(b, (tuple, list)) else b for b in x)
     else:
         data = x.data if isinstance(x, Tensor) else np.asarray(x)
         if data.ndim == 0:
             raise ValueError("predict: x must have a batch dimension, got a scalar")
+        check_finite(data, "x", "predict")
         batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
     outputs = []
     with _ModeGuard(model), no_grad():
