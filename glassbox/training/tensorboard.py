@@ -88,7 +88,7 @@ class TensorBoard(Callback):
         self.hparams = dict(hparams or {})
         self.gradients = bool(gradients)
         self._own_monitor = gradient_monitor is None and self.gradients
-        self.monitor = (GradientMonitor(every=self.update_freq, warn=False) if self._own_monitor
+        self.monitor = (GradientMonitor(every=self.update_freq, first_steps=0, warn=False) if self._own_monitor
                         else gradient_monitor)
         self.writer: Any = None
         self.global_step = 0

@@ -66,7 +66,7 @@ def test_step_scalars_every_n_steps(tmp_path):
 
 
 def test_gradient_norms_and_update_ratios_are_the_monitors(tmp_path):
-    monitor = GradientMonitor(every=3, warn=False)
+    monitor = GradientMonitor(every=3, first_steps=0, warn=False)
     _train(tmp_path, update_freq=5, monitor=monitor)
     acc = _read(tmp_path / "tb")
     for name, label, _ in monitor._layers:
