@@ -4,7 +4,8 @@
 shows, under these tags:
 
     epoch/<metric>              every number fit logs per epoch (loss, accuracy, val_loss,
-                                val_accuracy, lr, time), x axis = epoch (1, 2, ...)
+                                val_accuracy — test_* for fit(val_name="test") —, lr, time),
+                                x axis = epoch (1, 2, ...)
     step/loss                   the batch loss, every ``update_freq`` optimizer steps
     step/accuracy               the epoch's running accuracy so far (as the progress bar)
     step/lr                     the learning rate at that step (schedules change it per step)
@@ -214,7 +215,7 @@ class TensorBoard(Callback):
         params.update(self.hparams)
         params = {k: _plain(v) for k, v in params.items() if v is not None}
         final = {f"hparam/{k}": float(v) for k, v in self._last_epoch_logs.items()
-                 if k in ("loss", "accuracy", "val_loss", "val_accuracy")
+                 if (k in ("loss", "accuracy") or k.endswith(("_loss", "_accuracy")))
                  and isinstance(v, Real) and math.isfinite(v)}
         table = "| hyperparameter | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in params.items())
         self.writer.add_text("hyperparameters", table, 0)

@@ -26,7 +26,8 @@ def test_train_writes_tensorboard_scalars_per_epoch(run_dir, tmp_path):
     acc = ea.EventAccumulator(str(tmp_path / "tb"), size_guidance={ea.SCALARS: 0})
     acc.Reload()
     history = json.loads((run_dir / "metrics.json").read_text())["history"]["history"]
-    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
+    assert {"loss", "accuracy", "test_loss", "test_accuracy", "lr"} <= set(history)  # no --val-split
+    for key in ("loss", "accuracy", "test_loss", "test_accuracy", "lr"):
         events = acc.Scalars(f"epoch/{key}")
         assert [e.step for e in events] == [1, 2]
         np.testing.assert_allclose([e.value for e in events], history[key], rtol=1e-6)
