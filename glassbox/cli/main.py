@@ -14,7 +14,8 @@ from typing import Sequence
 
 from . import evaluate, summary, train, tune
 from . import detect, lesson
-from . import explain
+from . import explain, predict
+from . import export
 from .common import CliError, Formatter
 
 
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_parser(sub)
     lesson.add_parser(sub)
     explain.add_parser(sub)
+    predict.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 
