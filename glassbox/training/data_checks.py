@@ -132,14 +132,16 @@ class BoundaryCheck:
     batch instead (``per_batch`` is True); ``evaluate`` calls it, ``fit`` does not.
     """
 
-    def __init__(self, loader: Any, where: str) -> None:
+    def __init__(self, loader: Any, where: str, val_loader: Any = None) -> None:
         self.where = where
         self.arrays = _dataset_arrays(loader)
         self.per_batch = self.arrays is None
         self.pending = True
-        if self.arrays is not None:
-            for a, name in zip(self.arrays, ("x", "y")):
-                check_finite(a, name, where)
+        # fit's validation data is checked at the start too, not after a wasted epoch
+        self.val_arrays = _dataset_arrays(val_loader) if val_loader is not None else None
+        for arrays, label in ((self.arrays, where), (self.val_arrays, f"{where} (val_data)")):
+            for a, name in zip(arrays or (), ("x", "y")):
+                check_finite(a, name, label)
 
     def first_output(self, out: Any, y: Any) -> None:
         """Once, after the first forward pass: the labels against the model's C outputs."""
@@ -148,6 +150,8 @@ class BoundaryCheck:
         if len(shape) == 2 and shape[1] >= 2:
             labels = self.arrays[1] if self.arrays is not None and len(self.arrays) > 1 else y
             check_labels(labels, shape[1], self.where)
+            if self.val_arrays is not None and len(self.val_arrays) > 1:
+                check_labels(self.val_arrays[1], shape[1], f"{self.where} (val_data)")
 
     def batch(self, x: Any, y: Any, out: Any, step: int) -> None:
         """Per batch, for loaders without arrays: the inputs, targets, labels and outputs."""
