@@ -251,3 +251,50 @@ def tensor_to(t: Any, *args: Any, **kwargs: Any) -> Any:
     if copy and out is t:
         out = t.copy()
     return out
+
+
+# ------------------------------------------------------------ the training loop's helpers
+def of_module(module: Any) -> device:
+    """The device of a model: where its first parameter (or buffer) is; ``cpu`` if none."""
+    for p in module.parameters():
+        return of_array(p.data)
+    for _, buf in module.named_buffers():
+        return of_array(buf)
+    return CPU
+
+
+def batch_to(dev: device, *tensors: Any) -> tuple[Any, ...]:
+    """Each tensor of a batch on ``dev`` — one host→device copy per tensor that is not
+    there yet (labels copied over also remember their range, see ``backend.value_range``)."""
+    if dev.type == "cpu" and not backend.cuda_loaded():
+        return tensors
+    return tuple(move(t, dev) for t in tensors)
+
+
+def host_numbers(*values: Any) -> list[Any]:
+    """Scalars (0-d/1-element arrays, or ``None``) as Python numbers, with at most one
+    device→host copy for all of them together: the training step's one round trip."""
+    on_device = [v for v in values if v is not None and not backend.is_host(v)]
+    fetched: list[Any] = []
+    if on_device:
+        module = backend.cuda_module()
+        stacked = module.stack([v.reshape(()).astype(numpy.float64) for v in on_device])
+        fetched = backend.to_host(stacked).tolist()
+    out, k = [], 0
+    for v in values:
+        if v is None:
+            out.append(None)
+        elif backend.is_host(v):
+            out.append(numpy.asarray(v).item())
+        else:
+            out.append(fetched[k])
+            k += 1
+    return out
+
+
+def resolve(spec: "str | device") -> device:
+    """``--device``: ``"auto"`` is ``cuda`` when a GPU is available, else ``cpu``;
+    ``"cuda"`` without one is a clear error."""
+    if spec == "auto":
+        return auto()
+    return as_device(spec, where="--device")

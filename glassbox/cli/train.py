@@ -109,6 +109,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--val-split", type=float, default=0.0,
                    help="fraction of the training set held out for validation; 0 reports the "
                         "test set after every epoch instead")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                   help="where to train: auto (default) picks the GPU when CuPy sees one")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: a random one, recorded in metrics.json)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default runs/<dataset>-<model>-<timestamp>)")
@@ -144,6 +146,16 @@ def _check_args(args: argparse.Namespace) -> None:
         raise CliError(f"--momentum must be in [0, 1), got {args.momentum}")
 
 
+def _train_device(spec: str) -> Any:
+    from ..device import resolve
+    from ..errors import GlassboxRuntimeError
+
+    try:
+        return resolve(spec)
+    except GlassboxRuntimeError as exc:
+        raise CliError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import manual_seed, nn
     from ..data import train_val_split
@@ -153,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     _check_args(args)
+    device = _train_device(args.device)
     if args.dataset is None:
         args.dataset = infer_dataset(args.data)
     if args.augment is None:
@@ -182,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         val_data, val_label = (x_test, y_test), "test"
 
     manual_seed(seed)
-    model = build_model(config)
+    model = build_model(config).to(device)
     optimizer, opt_info = build_optimizer(args.optimizer, model.parameters(), args.lr,
                                           args.momentum, args.weight_decay)
     loss_fn = nn.CrossEntropyLoss()
@@ -205,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
         + f"; batch {args.batch_size}; "
         + (f"label smoothing {args.label_smoothing:g}; " if args.label_smoothing else "")
         + (f"random shifts ≤ {args.augment} px; " if args.augment else "")
-        + f"{args.epochs} epochs; seed {seed}")
+        + f"{args.epochs} epochs; seed {seed}"
+        + (f"; device {device}" if device.type != "cpu" else ""))
 
     steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
     callbacks: list[Callback] = []
@@ -263,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
         "num_parameters": n_params,
         "optimizer": opt_info,
         "batch_size": args.batch_size,
+        "device": str(device),
         "schedule": args.schedule,
         "label_smoothing": args.label_smoothing,
         "augment": args.augment,

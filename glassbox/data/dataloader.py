@@ -15,14 +15,17 @@ import numpy as np
 
 from .. import backend
 from ..core.tensor import Tensor
+from ..device import as_device
 from ..random import default_generator
 from .dataset import fetch_batch
 
 
-def _wrap(array: np.ndarray) -> Tensor:
+def _wrap(array: np.ndarray, device: Any = None) -> Tensor:
     if array.dtype.kind in "iu" and array.dtype != np.int64:
         array = array.astype(np.int64)
-    if backend.xp is not np:
+    if device is not None:  # one host→device copy per array and batch
+        array = backend.to_device(array, device)
+    elif backend.xp is not np:
         array = backend.xp.asarray(array)
     return Tensor._from_op(array, None)
 
@@ -42,6 +45,8 @@ class DataLoader:
             global generator, so seeding that makes the loader reproducible too.
         sampler: an iterable of sample indices that fixes each epoch's order instead
             (not with ``shuffle``), e.g. ``glassbox.distributed.DistributedSampler``.
+        device: put every batch on this device (``"cuda"``): one copy per batch. Without
+            it batches stay on the host and ``fit`` copies them onto the model's device.
 
     Float batches keep the dataset's dtype (float32 for ``load_mnist``); integer
     batches (labels) come out as int64.
@@ -56,6 +61,7 @@ class DataLoader:
         seed: int | None = None,
         generator: np.random.Generator | None = None,
         sampler: Any = None,
+        device: Any = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
@@ -75,6 +81,7 @@ class DataLoader:
                 seed = int(default_generator().integers(2**63))
             generator = np.random.default_rng(seed)
         self.generator = generator
+        self.device = None if device is None else as_device(device, where="DataLoader")
 
     def __len__(self) -> int:
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
@@ -90,7 +97,7 @@ class DataLoader:
         stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             batch = fetch_batch(self.dataset, order[start:start + self.batch_size])
-            yield tuple(_wrap(a) for a in batch)
+            yield tuple(_wrap(a, self.device) for a in batch)
 
     def state_dict(self) -> dict[str, Any]:
         """The generator's state (a JSON-friendly dict), for checkpoints."""

@@ -19,12 +19,15 @@ from .parameter import Parameter
 
 def _buffer_array(value: Any, old: Any) -> Any:
     """A buffer's array: a tensor's data, a device array as it is, anything else through
-    NumPy — placed on the device of the buffer it replaces (``old``), if any."""
+    NumPy — placed on the device of the buffer it replaces (``old``), else where new
+    parameters go (``backend.xp``, NumPy unless ``backend.use`` chose the device)."""
     if isinstance(value, Tensor):
         value = value.data
     elif backend.is_host(value):
         value = np.asarray(value)
-    return value if old is None else backend.to_device(value, _device.of_array(old))
+    if old is not None:
+        return backend.to_device(value, _device.of_array(old))
+    return value if backend.xp is np else backend.xp.asarray(value)
 
 
 class Module:

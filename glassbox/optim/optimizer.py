@@ -376,7 +376,6 @@ class Optimizer:
             for idx, p in zip(saved_params, own["params"]):
                 by_index[int(idx)] = (p, group)
 
-        xp = backend.xp
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, saved in dict(state_dict["state"]).items():
             idx = int(key)
@@ -384,7 +383,8 @@ class Optimizer:
                 raise CheckpointError(f"{name}.load_state_dict: state for parameter {idx}, which "
                                  "no parameter group lists")
             p, group = by_index[idx]
-            expected = {"step": 0, **self._init_state(p.data, group)}
+            with backend.using((p.data,), name) as xp:  # the state goes to p's device
+                expected = {"step": 0, **self._init_state(p.data, group)}
             missing = set(expected) - set(saved)
             extra = set(saved) - set(expected)
             if missing or extra:
@@ -402,7 +402,7 @@ class Optimizer:
                             f"{name}.load_state_dict: state '{k}' of parameter {idx} has "
                             f"shape {shape}, expected {tuple(ref.shape)} (the parameter's shape)"
                         )
-                    entry[k] = xp.array(value, dtype=p.dtype, copy=True)
+                    entry[k] = xp.asarray(np.array(backend.to_host(value), dtype=p.dtype))
                 else:
                     if hasattr(value, "shape") and tuple(value.shape) != ():
                         raise CheckpointError(f"{name}.load_state_dict: state '{k}' of parameter "

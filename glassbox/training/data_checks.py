@@ -99,18 +99,24 @@ def is_multi_hot(y: np.ndarray) -> bool:
     return bool(((y == 0) | (y == 1)).all())
 
 
-def count_correct(out: Any, y: Any) -> int | None:
+def count_correct(out: Any, y: Any, lazy: bool = False, multi_hot: bool | None = None) -> Any:
     """How many rows of logits ``out`` (N, C) put their maximum on the label; ``None`` when
-    argmax accuracy means nothing here (not class logits, multi-hot targets)."""
+    argmax accuracy means nothing here (not class logits, multi-hot targets).
+
+    ``lazy=True`` leaves the count as a 0-d array on the arrays' device (``fit`` fetches it
+    with the loss, in one copy); ``multi_hot`` is the answer of the multi-hot test when the
+    caller knows it already (the test looks at ``y`` on the host)."""
     if out.ndim != 2 or out.shape[1] < 2:
         return None
     if y.ndim == 1 and y.dtype.kind in "iu":
-        return int((out.argmax(axis=1) == y).sum())
-    if y.shape == out.shape:  # one-hot / probability targets
-        if is_multi_hot(backend.to_numpy(y)):
+        count = (out.argmax(axis=1) == y).sum()
+    elif y.shape == out.shape:  # one-hot / probability targets
+        if is_multi_hot(backend.to_numpy(y)) if multi_hot is None else multi_hot:
             return None
-        return int((out.argmax(axis=1) == y.argmax(axis=1)).sum())
-    return None
+        count = (out.argmax(axis=1) == y.argmax(axis=1)).sum()
+    else:
+        return None
+    return count if lazy else int(count)
 
 
 def _dataset_arrays(loader: Any) -> tuple[np.ndarray, ...] | None:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import backend
 from ..core.grad_mode import no_grad
+from ..device import batch_to, host_numbers, of_module
 from ..core.tensor import Tensor
 from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
@@ -61,6 +62,22 @@ def as_loader(data: Any, batch_size: int | None, shuffle: bool, seed: int | None
     if len(x) == 0:
         raise DataError(f"{where}: got an empty dataset")
     return DataLoader(TensorDataset(x, y), batch_size=batch_size or 32, shuffle=shuffle, seed=seed)
+
+
+def _step_numbers(loss: Tensor, counted: Any) -> tuple[float, int | None]:
+    """The batch loss and correct count as Python numbers, in one device→host copy."""
+    if loss.size != 1:
+        loss.item()  # raises the usual "item(): ..." error
+    value, c = host_numbers(loss.data, counted)
+    return value, (None if c is None else int(c))
+
+
+def _correct(out: Tensor, y: Tensor, track_acc: bool | None) -> Any:
+    """The batch's correct count left on the device (fetched with the loss), or None;
+    whether the targets are multi-hot (a host test) is decided on the first batch."""
+    if track_acc is False:
+        return None
+    return _count_correct(out.data, y.data, lazy=True, multi_hot=False if track_acc else None)
 
 
 def _reraise(exc: Exception, context: str) -> None:
@@ -223,9 +240,10 @@ class Trainer:
         loss_sum, seen, correct = 0.0, 0, 0
         track_acc: bool | None = None  # decided on the first batch
         step = -1
+        dev = of_module(model)
         for step, batch in enumerate(loader):
             self.step = step
-            x, y = _split_batch(batch, "fit")
+            x, y = batch_to(dev, *_split_batch(batch, "fit"))  # once per step, onto the model
             if batch_begin:
                 cbs.call("on_batch_begin", step, {"size": len(x)})
             try:
@@ -235,7 +253,7 @@ class Trainer:
                 loss = loss_fn(out, y)
             except (ValueError, TypeError, IndexError) as exc:
                 _reraise(exc, f"fit: epoch {epoch + 1}, step {step + 1}")
-            value = loss.item()
+            value, c = _step_numbers(loss, _correct(out, y, track_acc))  # the one round trip
             self.divergence.check(value, x, y)
             optimizer.zero_grad()
             loss.backward()
@@ -247,7 +265,6 @@ class Trainer:
             loss_sum += value if summed else value * n
             seen += n
             if track_acc is not False:
-                c = _count_correct(out.data, y.data)
                 track_acc = c is not None
                 if track_acc:
                     correct += c
@@ -321,9 +338,10 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
     summed = getattr(loss_fn, "reduction", "mean") == "sum"
     loss_sum, seen, correct = 0.0, 0, 0
     track_acc: bool | None = None
+    dev = of_module(model)
     with _ModeGuard(model), no_grad():
         for step, batch in enumerate(loader):
-            x, y = _split_batch(batch, "evaluate")
+            x, y = batch_to(dev, *_split_batch(batch, "evaluate"))
             try:
                 out = model(x)
                 if data_check.pending:
@@ -331,17 +349,20 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
                 if data_check.per_batch:
                     data_check.batch(x, y, out, step)
                 check_outputs(out, model, f"evaluate: batch {step + 1}")
-                if loss_fn is not None:
-                    value = loss_fn(out, y).item()
-                    loss_sum += value if summed else value * len(x)
+                loss = loss_fn(out, y) if loss_fn is not None else None
             except (ValueError, TypeError, IndexError) as exc:
                 _reraise(exc, f"evaluate: batch {step + 1}")
+            counted = _correct(out, y, track_acc)
+            if loss is not None:
+                value, c = _step_numbers(loss, counted)  # one device→host copy per batch
+                loss_sum += value if summed else value * len(x)
+            else:
+                c = host_numbers(counted)[0]
             seen += len(x)
             if track_acc is not False:
-                c = _count_correct(out.data, y.data)
                 track_acc = c is not None
                 if track_acc:
-                    correct += c
+                    correct += int(c)
     if seen == 0:
         raise DataError("evaluate: the data yielded no batches")
     result: dict[str, float] = {}
@@ -368,9 +389,11 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
         check_finite(data, "x", "predict")
         batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
     outputs = []
+    dev = of_module(model)
     with _ModeGuard(model), no_grad():
         for xb in batches:
-            out = model(xb if isinstance(xb, Tensor) else Tensor(xb))
+            (xb,) = batch_to(dev, xb if isinstance(xb, Tensor) else Tensor(xb))
+            out = model(xb)
             outputs.append(backend.to_numpy(out.data))
     if not outputs:
         raise DataError("predict: got no inputs")
