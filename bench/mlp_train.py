@@ -82,14 +82,18 @@ def numpy_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
     return step
 
 
-def glassbox_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
+def glassbox_parts(optimizer: str):
+    """The glassbox network, its loss and its optimizer (shared by both glassbox benchmarks)."""
     gb.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                           nn.Linear(128, 10))
-    loss_fn = nn.CrossEntropyLoss()
     opt = (optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM) if optimizer == "sgd"
            else optim.Adam(model.parameters(), lr=1e-3))
-    return training_step(model, loss_fn, opt, *batches_of(x, y, BATCH, gb.Tensor))
+    return model, nn.CrossEntropyLoss(), opt
+
+
+def glassbox_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
+    return training_step(*glassbox_parts(optimizer), *batches_of(x, y, BATCH, gb.Tensor))
 
 
 def torch_mlp(x: np.ndarray, y: np.ndarray, optimizer: str):
@@ -115,12 +119,7 @@ def fit_epochs(x: np.ndarray, y: np.ndarray, optimizer: str, checks: bool):
 
     fit_module = importlib.import_module("glassbox.training.fit")  # the module, not the function
 
-    gb.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                          nn.Linear(128, 10))
-    loss_fn = nn.CrossEntropyLoss()
-    opt = (optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM) if optimizer == "sgd"
-           else optim.Adam(model.parameters(), lr=1e-3))
+    model, loss_fn, opt = glassbox_parts(optimizer)
 
     class NoChecks:  # what fit did before: no boundary checks ...
         pending = per_batch = False
