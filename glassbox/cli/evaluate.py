@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import DATASETS, CliError, Formatter, build_model, load_dataset
+from .common import DATASETS, CliError, Formatter, load_dataset, load_model
 
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot")
@@ -37,25 +37,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--top-pairs", type=int, default=5, help="how many most-confused pairs to print")
     p.set_defaults(func=run)
     return p
-
-
-def load_model(path: str) -> tuple[Any, Any]:
-    """The model rebuilt from a checkpoint's config, with its weights; and the checkpoint."""
-    from pathlib import Path
-
-    from ..training.checkpoint import load_checkpoint
-
-    file = Path(path)
-    if file.is_dir():
-        file = file / "checkpoint.npz"
-    ckpt = load_checkpoint(file)
-    config = ckpt.config
-    if not isinstance(config, dict) or "name" not in config:
-        raise CliError(f"{file} does not say how to build its model (no config with a model "
-                       "name); load it in Python with load_checkpoint(path, model)")
-    model = build_model(config)
-    load_checkpoint(file, model=model)
-    return model, ckpt
 
 
 def loss_and_logits(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, np.ndarray]:

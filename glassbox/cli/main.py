@@ -48,7 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(exc: BaseException, code: int) -> None:
-    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    if isinstance(exc, KeyError) and exc.args:
+        message = str(exc.args[0])
+    elif isinstance(exc, OSError) and exc.strerror and exc.filename is None and len(exc.args) == 2:
+        message = exc.strerror  # our own OSErrors carry the whole sentence there
+    else:
+        message = str(exc)
     sys.stdout.flush()
     sys.stderr.write(f"glassbox: error: {message}\n")
     raise SystemExit(code)
@@ -73,8 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(130) from None
     except TrainingDivergedError as exc:
         _fail(exc, 1)
-    except (CliError, DatasetNotFoundError, CheckpointError, FileNotFoundError,
-            PermissionError, IsADirectoryError, ValueError) as exc:
+    except (CliError, DatasetNotFoundError, CheckpointError, OSError, ValueError) as exc:
         _fail(exc, 2)
     return 0
 

@@ -5,6 +5,11 @@ Each epoch draws one permutation of the sample indices from the loader's own
 one fancy-index into the dataset's arrays. Nothing copies the whole dataset.
 With the same seed the sequence of epochs is the same; successive epochs of
 one loader get different orders because the generator moves on.
+
+``state_dict()`` can be taken at any moment, also in the middle of an epoch: it holds the
+generator's state from before the epoch's permutation and how many batches were handed
+out, so a loader given it with ``load_state_dict`` continues with the very next batch of
+the same order (resuming an interrupted training run bit for bit).
 """
 from __future__ import annotations
 
@@ -81,6 +86,9 @@ class DataLoader:
                 seed = int(default_generator().integers(2**63))
             generator = np.random.default_rng(seed)
         self.generator = generator
+        self._epoch_start: dict[str, Any] | None = None  # generator state before this epoch's order
+        self._position = 0  # batches handed out in the current epoch
+        self._resume_at = 0  # batches to skip in the next epoch (set by load_state_dict)
         self.device = None if device is None else as_device(device, where="DataLoader")
 
     def __len__(self) -> int:
@@ -88,6 +96,9 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        skip, self._resume_at = self._resume_at, 0
+        self._epoch_start = self.generator.bit_generator.state
+        self._position = skip
         if self.sampler is not None:
             order = np.fromiter(self.sampler, dtype=np.int64)
             n = len(order)
@@ -95,17 +106,25 @@ class DataLoader:
             n = len(self.dataset)
             order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
-        for start in range(0, stop, self.batch_size):
+        for start in range(skip * self.batch_size, stop, self.batch_size):
             batch = fetch_batch(self.dataset, order[start:start + self.batch_size])
+            self._position += 1
             yield tuple(_wrap(a, self.device) for a in batch)
+        self._epoch_start = None  # the epoch is complete
 
     def state_dict(self) -> dict[str, Any]:
-        """The generator's state (a JSON-friendly dict), for checkpoints."""
-        return {"generator": self.generator.bit_generator.state}
+        """JSON-friendly state for checkpoints: the generator's state and, in the middle of
+        an epoch, the state it had before that epoch's order was drawn and the batches
+        handed out so far."""
+        if self._epoch_start is None:
+            return {"generator": self.generator.bit_generator.state, "position": 0}
+        return {"generator": self._epoch_start, "position": self._position}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the generator's state so the following epochs repeat exactly."""
+        """Restore a ``state_dict()``: the next iteration continues exactly where that one was."""
         self.generator.bit_generator.state = state["generator"]
+        self._resume_at = int(state.get("position", 0))
+        self._epoch_start = None
 
     def __repr__(self) -> str:
         return (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -135,16 +136,20 @@ def _validation_schedule(freq: Any) -> Any:
                      f"1-based epochs, got {freq!r}")
 
 
-def _pad_validation(history: History, known: set[str]) -> None:
-    """Keep ``val_*`` lists one value per epoch: NaN for the epochs that were not validated
-    (appended to the lists in ``known``, put in front of lists that just appeared)."""
-    n = len(history.epoch)
-    for key, values in history.history.items():
-        if key.startswith("val_") and len(values) < n:
-            if key in known:
-                values.append(math.nan)
-            else:
-                values[:0] = [math.nan] * (n - len(values))
+def _resume_path(resume: Any) -> Any:
+    """``resume`` as a checkpoint path: a folder means its ``last.npz``."""
+    from pathlib import Path
+
+    from .checkpoint import Checkpoint
+
+    if isinstance(resume, Checkpoint):
+        return resume.path
+    path = Path(resume)
+    return path / "last.npz" if path.is_dir() else path
+
+
+# What the divergence detector carries from step to step (its reference loss and average).
+_DIVERGENCE_STATE = ("start", "average", "limit")
 
 
 # ---------------------------------------------------------------------- trainer
@@ -153,8 +158,13 @@ class Trainer:
 
     Attributes callbacks may use: ``model``, ``loss_fn``, ``optimizer``, ``history``,
     ``epoch`` (0-based, current), ``epochs`` (total), ``step`` (0-based batch index in
-    the epoch), ``steps`` (batches per epoch, or None when unknown), and
+    the epoch), ``steps`` (batches per epoch, or None when unknown), ``global_step``
+    (optimizer steps taken in the whole run), ``train_loader``, and
     ``stop_training``: set it to True to stop after the current batch.
+
+    ``state_dict()`` is what a checkpoint needs besides the model, the optimizer and the
+    global random state to continue the run bit for bit: where in the run it is (epoch,
+    batch), the epoch's running sums, the loader's position and the callbacks' states.
     """
 
     def __init__(self, model: Any, loss_fn: Any, optimizer: Any,
@@ -173,6 +183,11 @@ class Trainer:
         self.epochs = 0
         self.step = 0
         self.steps: int | None = None
+        self.global_step = 0
+        self.train_loader: Any = None
+        self._in_epoch = False
+        self._epoch_done = False
+        self._sums: dict[str, Any] = {}
         extra = [ProgressBar(verbose)] if verbose else []
         if any(isinstance(cb, ProgressBar) for cb in callbacks):
             extra = []  # the caller brought its own
@@ -180,10 +195,85 @@ class Trainer:
         self.divergence = divergence.detector_for(callbacks)  # checks every step's loss
         self.divergence.set_trainer(self)
 
+    # ------------------------------------------------------------ resumable state
+    def _stateful_callbacks(self) -> dict[str, Callback]:
+        """The callbacks that have a state, keyed ``ClassName#k`` (k-th of its class)."""
+        keyed: dict[str, Callback] = {}
+        counts: dict[str, int] = {}
+        for cb in self.callbacks.callbacks:
+            if cb is self.history or type(cb).state_dict is Callback.state_dict:
+                continue
+            name = type(cb).__name__
+            keyed[f"{name}#{counts.get(name, 0)}"] = cb
+            counts[name] = counts.get(name, 0) + 1
+        return keyed
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where the run is (JSON-friendly); see the class docstring."""
+        loader_state = getattr(self.train_loader, "state_dict", None)
+        mid = self._in_epoch and loader_state is not None
+        return {
+            "epoch": self.epoch if mid else self.epoch + (1 if self._epoch_done else 0),
+            "step": self.step + 1 if mid else 0,
+            "epochs": self.epochs,
+            "global_step": self.global_step,
+            "sums": dict(self._sums) if mid else {},
+            "loader": loader_state() if loader_state is not None else None,
+            "stopped": bool(self.stop_training),
+            "finished": bool(self.stop_training) or (self._epoch_done and self.epoch + 1 >= self.epochs),
+            "callbacks": {k: cb.state_dict() for k, cb in self._stateful_callbacks().items()},
+            "divergence": {k: getattr(self.divergence, k) for k in _DIVERGENCE_STATE},
+        }
+
+    def _restore(self, resume: Any) -> tuple[int, int]:
+        """Load a checkpoint written during training (weights, optimizer, history, loader,
+        callbacks, random state); returns the epoch and the batch to continue at."""
+        from .checkpoint import CheckpointError, load_checkpoint
+
+        path = _resume_path(resume)
+        ckpt = load_checkpoint(path, self.model, self.optimizer)
+        state = ckpt.meta.get("trainer")
+        if not isinstance(state, dict):
+            raise CheckpointError(f"fit: {path} holds no training state (saved by save_checkpoint "
+                                  "outside fit?); resume from a ModelCheckpoint file such as last.npz")
+        if ckpt.history is not None:
+            self.history.history, self.history.epoch = ckpt.history.history, ckpt.history.epoch
+        mine = self._stateful_callbacks()
+        lost = sorted(set(state["callbacks"]) - set(mine))
+        if lost:
+            raise CheckpointError(
+                f"fit: {path} holds the state of {', '.join(lost)}, but this fit has no such "
+                "callback: pass the same callbacks as the interrupted run")
+        for key, cb_state in state["callbacks"].items():
+            if cb_state is not None:
+                mine[key].load_state_dict(cb_state)
+        epoch, step = int(state["epoch"]), int(state["step"])
+        if state.get("stopped"):  # a callback ended that run (early stopping): it stays ended
+            epoch, step = max(epoch, self.epochs), 0
+        restore_loader = getattr(self.train_loader, "load_state_dict", None)
+        if state.get("loader") is not None and restore_loader is not None:
+            restore_loader(state["loader"])
+        elif step:
+            raise CheckpointError(f"fit: {path} was saved in the middle of epoch {epoch + 1}, but the "
+                                  "training data has no load_state_dict to continue from there")
+        elif restore_loader is None:
+            warnings.warn("fit: the training data has no state_dict/load_state_dict, so the resumed "
+                          "run cannot repeat the interrupted run's data order", RuntimeWarning, stacklevel=3)
+        for key, value in (state.get("divergence") or {}).items():
+            if key in _DIVERGENCE_STATE:  # the explosion test keeps its reference loss
+                setattr(self.divergence, key, value)
+        self.global_step = int(state["global_step"])
+        self._sums = dict(state.get("sums") or {})
+        ckpt.restore_rng()  # last: building the loaders above may have drawn from it
+        return epoch, step
+
+    # ------------------------------------------------------------------ the loop
     def fit(self, train_data: Any, val_data: Any = None, epochs: int = 1,
             batch_size: int | None = None, seed: int | None = None,
-            validation_freq: Any = 1) -> History:
+            validation_freq: Any = 1, resume: Any = None, val_name: str = "val") -> History:
         validate = _validation_schedule(validation_freq)
+        if not isinstance(val_name, str) or not val_name.isidentifier():
+            raise ValueError(f"fit: val_name must be a name such as 'val' or 'test', got {val_name!r}")
         check.non_negative_int(epochs=epochs, where="fit")
         if batch_size is not None:
             check.positive_int(batch_size=batch_size, where="fit")
@@ -193,6 +283,7 @@ class Trainer:
             manual_seed(seed)
         train_loader = (as_loader(train_data, batch_size, shuffle=True, seed=seed) if self.dist is None
                         else self.dist.train_loader(train_data, batch_size, seed))
+        self.train_loader = train_loader
         val_loader = None
         if val_data is not None:
             val_loader = as_loader(val_data, max(batch_size or 0, 1000), shuffle=False, where="fit (val_data)")
@@ -204,44 +295,49 @@ class Trainer:
             self.steps = None
         self.epochs = int(epochs)
         self.stop_training = False
+        self._epoch_done = False
         cbs = self.callbacks
         cbs.call("on_train_begin", {})
-        for epoch in range(self.epochs):
+        first_epoch, first_step = self._restore(resume) if resume is not None else (0, 0)
+        for epoch in range(first_epoch, self.epochs):
             self.epoch = epoch
-            cbs.call("on_epoch_begin", epoch, {})
+            self._epoch_done = False
+            cbs.call("on_epoch_begin", epoch, {"resumed_at_step": first_step} if first_step else {})
             start = time.perf_counter()
             if self.dist is not None:
                 self.dist.begin_epoch(train_loader, epoch)
-            logs = self._train_epoch(train_loader, epoch)
+            logs = self._train_epoch(train_loader, epoch, first_step)
+            first_step = 0
             if self.dist is not None:
                 logs = self.dist.average_logs(logs)
             if val_loader is not None and validate(epoch):
                 val = (evaluate(self.model, val_loader, self.loss_fn) if self.dist is None
                        else self.dist.evaluate(self.model, val_data, self.loss_fn, val_loader.batch_size))
-                logs.update({f"val_{k}": v for k, v in val.items()})
+                logs.update({f"{val_name}_{k}": v for k, v in val.items()})
             lr = _lr_of(self.optimizer)
             if lr is not None:
                 logs["lr"] = lr
             logs["time"] = time.perf_counter() - start
-            known = set(self.history.history)
+            self._epoch_done = True
             cbs.call("on_epoch_end", epoch, logs)
-            _pad_validation(self.history, known)
             if self.stop_training:
                 break
         cbs.call("on_train_end", {"epochs_run": len(self.history.epoch)})
         return self.history
 
-    def _train_epoch(self, loader: Any, epoch: int) -> dict[str, Any]:
+    def _train_epoch(self, loader: Any, epoch: int, first_step: int = 0) -> dict[str, Any]:
         model, loss_fn, optimizer, cbs = self.train_model, self.loss_fn, self.optimizer, self.callbacks
         model.train()
         batch_begin, after_backward, batch_end = (
             cbs.has("on_batch_begin"), cbs.has("on_after_backward"), cbs.has("on_batch_end"))
         summed = getattr(loss_fn, "reduction", "mean") == "sum"
-        loss_sum, seen, correct = 0.0, 0, 0
-        track_acc: bool | None = None  # decided on the first batch
-        step = -1
+        sums = self._sums if first_step else {}
+        loss_sum, seen, correct = sums.get("loss_sum", 0.0), sums.get("seen", 0), sums.get("correct", 0)
+        track_acc: bool | None = sums.get("track_acc")  # decided on the first batch
+        self._in_epoch = True
+        step = first_step - 1
         dev = of_module(model)
-        for step, batch in enumerate(loader):
+        for step, batch in enumerate(loader, start=first_step):
             self.step = step
             x, y = batch_to(dev, *_split_batch(batch, "fit"))  # once per step, onto the model
             if batch_begin:
@@ -260,6 +356,7 @@ class Trainer:
             if after_backward:
                 cbs.call("on_after_backward", step, {"loss": value})
             optimizer.step()
+            self.global_step += 1
 
             n = len(x)
             loss_sum += value if summed else value * n
@@ -268,6 +365,7 @@ class Trainer:
                 track_acc = c is not None
                 if track_acc:
                     correct += c
+            self._sums = {"loss_sum": loss_sum, "seen": seen, "correct": correct, "track_acc": track_acc}
             if batch_end:
                 logs = {"size": n, "seen": seen, "loss": loss_sum / seen}
                 if track_acc:
@@ -275,6 +373,7 @@ class Trainer:
                 cbs.call("on_batch_end", step, logs)
             if self.stop_training:
                 break
+        self._in_epoch = False
         if seen == 0:
             raise DataError("fit: the training data yielded no batches")
         logs = {"loss": loss_sum / seen}
@@ -282,11 +381,12 @@ class Trainer:
             logs["accuracy"] = correct / seen
         return logs
 
+
 # ----------------------------------------------------------------- public API
 def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any = None,
         epochs: int = 1, batch_size: int | None = None, callbacks: Iterable[Callback] = (),
         verbose: int = 1, seed: int | None = None, validation_freq: Any = 1,
-        distributed: bool = False) -> History:
+        resume: Any = None, val_name: str = "val", distributed: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; returns the ``History``.
 
     Args:
@@ -305,6 +405,14 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
         validation_freq: validate every N epochs (after epochs N, 2N, ...), or a collection
             of 1-based epochs to validate after. Skipped epochs have no ``val_*`` logs (so
             callbacks ignore them) and NaN in the history, which stays one value per epoch.
+        resume: a checkpoint written by ``ModelCheckpoint`` during an earlier call (a file,
+            or its folder for ``last.npz``): loads the weights, optimizer, history, the
+            callbacks' states (schedulers, early stopping, checkpointing), the loader's
+            position and the random state, and continues at the epoch and batch where it
+            was saved, up to ``epochs``. With the same data, model and callbacks the result
+            is bit-identical to a run that was never interrupted. A finished run trains no more.
+        val_name: the prefix of the ``val_data`` metrics in the logs and the history:
+            ``"test"`` when ``val_data`` is the test set (``test_loss``, ``test_accuracy``).
         distributed: data-parallel training over the ranks of an MPI job
             (``glassbox.distributed``): ``batch_size`` is per rank, the logged figures are
             global, only rank 0 prints and checkpoints, an error on one rank aborts all.
@@ -322,8 +430,8 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
     trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose, distributed)
     if trainer.dist is not None:
         return trainer.dist.run(trainer.fit, train_data, val_data, epochs, batch_size, seed,
-                                validation_freq)
-    return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq)
+                                validation_freq, resume, val_name)
+    return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq, resume, val_name)
 
 
 def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000) -> dict[str, float]:
