@@ -128,7 +128,7 @@ def test_data_folder_that_does_not_exist(tmp_path):
     missing = tmp_path / "nowhere"
     proc, out = train(missing, tmp_path, "--no-download")
     fails(proc, 2, str(missing))
-    assert not out.exists()
+    assert not (out / "checkpoint.npz").exists()
 
 
 def test_truncated_idx_file(data_dir, tmp_path):
