@@ -112,34 +112,21 @@ def adaptation_note(name: str) -> str | None:
 
 
 def build_model(config: dict[str, Any]) -> Any:
-    from ..models import get_model
+    from ..models import build_from_config
 
-    kwargs = dict(config.get("kwargs") or {})
-    if "hidden" in kwargs and isinstance(kwargs["hidden"], list):
-        kwargs["hidden"] = tuple(kwargs["hidden"])
     try:
-        return get_model(config["name"], **kwargs)
+        return build_from_config(config)
     except TypeError as exc:
-        raise CliError(f"cannot build model {config['name']!r} with {kwargs}: {exc}") from None
+        raise CliError(f"cannot build model {config['name']!r} with {config.get('kwargs')}: {exc}") from None
 
 
 def load_model(path: str | Path) -> tuple[Any, Any]:
     """The model rebuilt from a checkpoint's config, with its weights; and the checkpoint.
     A run folder stands for its ``checkpoint.npz`` (or ``last.npz`` while it trains)."""
-    from ..training.checkpoint import load_checkpoint
+    from ..training.classifier import load_classifier
 
-    file = Path(path)
-    if file.is_dir():
-        file = next((file / n for n in ("checkpoint.npz", "last.npz") if (file / n).is_file()),
-                    file / "checkpoint.npz")
-    ckpt = load_checkpoint(file)
-    config = ckpt.config
-    if not isinstance(config, dict) or "name" not in config:
-        raise CliError(f"{file} does not say how to build its model (no config with a model "
-                       "name); load it in Python with load_checkpoint(path, model)")
-    model = build_model(config)
-    load_checkpoint(file, model=model)
-    return model, ckpt
+    clf = load_classifier(path)
+    return clf.model, clf.checkpoint
 
 
 # ------------------------------------------------------------------- optimizer

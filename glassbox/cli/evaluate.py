@@ -15,8 +15,9 @@ import numpy as np
 
 from .common import DATASETS, CliError, Formatter, load_dataset, load_model
 
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot")
+from ..data.mnist import CLASS_NAMES
+
+FASHION_CLASSES = CLASS_NAMES["fashion-mnist"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -93,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
     if args.top_pairs < 0:
         raise CliError(f"--top-pairs must be at least 0, got {args.top_pairs}")
     model, ckpt = load_model(args.checkpoint)
-    dataset = args.dataset or (ckpt.config or {}).get("dataset") or "mnist"
+    trained_on = (ckpt.config or {}).get("dataset")
+    dataset = args.dataset or trained_on or "mnist"
+    if trained_on and dataset != trained_on:
+        raise CliError(f"{ckpt.path} was trained on {trained_on}, not {dataset}: its classes mean "
+                       f"other things there. Evaluate it on {trained_on} (leave out --dataset)")
     _, (x_test, y_test), source = load_dataset(dataset, args.data, download=not args.no_download)
     loss, logits = loss_and_logits(model, x_test, y_test, args.batch_size)
     if logits.ndim != 2 or logits.shape[1] <= int(y_test.max()):

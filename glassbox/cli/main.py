@@ -14,7 +14,7 @@ from typing import Sequence
 
 from . import evaluate, summary, train, tune
 from . import detect, lesson
-from . import explain
+from . import explain, predict
 from .common import CliError, Formatter
 
 
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_parser(sub)
     lesson.add_parser(sub)
     explain.add_parser(sub)
+    predict.add_parser(sub)
     return parser
 
 

@@ -182,6 +182,8 @@ class TrainConfig:
             config["kwargs"]["dropout"] = self.dropout
         config["dataset"] = self.dataset
         config["input_shape"] = [1, 28, 28]
+        config["input"] = {"shape": [1, 28, 28], "range": [0.0, 1.0], "mean": 0.0, "std": 1.0,
+                           "background": "dark"}  # what predict converts images to
         return config
 
     def differences(self, other: "TrainConfig") -> list[str]:

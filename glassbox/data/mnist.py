@@ -72,6 +72,12 @@ MD5: dict[str, dict[str, str]] = {
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
+# What each class index means.
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                      "Sneaker", "Bag", "Ankle boot"),
+}
 
 # Indirection so tests can swap the network for a fake.
 _urlopen: Callable[..., Any] = urllib.request.urlopen

@@ -42,6 +42,13 @@ def available_models() -> list[str]:
     return sorted(MODELS)
 
 
+def build_from_config(config: dict[str, Any]) -> nn.Module:
+    """The model a checkpoint's ``config`` describes: ``get_model(config["name"], **kwargs)``
+    (JSON lists in the kwargs become the tuples the builders take)."""
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in (config.get("kwargs") or {}).items()}
+    return get_model(config["name"], **kwargs)
+
+
 # What the command line (which trains on 1×28×28 digits with 10 classes) does with each
 # model. ImageNet-shaped models either get constructor arguments that make them fit,
 # stated in ``DIGIT_ADAPTATIONS`` (and shown by ``glassbox summary`` / ``train``), or are
@@ -77,7 +84,7 @@ def get_model(name: str, **kwargs: Any) -> nn.Module:
 
 
 __all__ = [
-    "MODELS", "available_models", "get_model", "trainable_models", "DIGIT_ADAPTATIONS", "NOT_FOR_DIGITS",
+    "MODELS", "available_models", "get_model", "build_from_config", "trainable_models", "DIGIT_ADAPTATIONS", "NOT_FOR_DIGITS",
     "mlp", "shallow_mlp", "softmax_regression",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "lenet5", "cnn", "ZeroPad2d", "alexnet", "AlexNet", "vgg16", "VGG",

@@ -133,3 +133,18 @@ def test_optimizer_built_before_to_follows_the_model(cuda):
     for state in opt.state.values():
         assert isinstance(state["exp_avg"], cuda.ndarray)
     assert all(isinstance(p.data, cuda.ndarray) for p in model.parameters())
+
+
+def test_init_draws_on_the_tensors_device_from_the_same_stream(cuda):
+    from glassbox.nn import init
+
+    host = gb.zeros(4, 6)
+    dev = gb.zeros(4, 6).to("cuda")
+    for fill in (init.kaiming_normal_, init.xavier_uniform_):
+        gb.manual_seed(3)
+        fill(host)
+        cuda.reset_transfers()
+        gb.manual_seed(3)
+        fill(dev)
+        assert cuda.transfers["to_device"] == 0  # drawn on the device, not copied over
+        np.testing.assert_array_equal(dev.numpy(), host.numpy())
