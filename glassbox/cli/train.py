@@ -96,6 +96,7 @@ class TrainConfig:
     l2: float = 0.0
     early_stopping: int | None = None
     plot: bool = False
+    tensorboard: str | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
     epochs: int = DEFAULT_EPOCHS
     val_split: float = 0.0
@@ -106,7 +107,8 @@ class TrainConfig:
     device: str = "auto"
 
     # What --resume may change: where the data is read from, what is shown, how often to save.
-    RESUMABLE_CHANGES = frozenset({"data", "download", "quiet", "plot", "checkpoint_every", "out", "device"})
+    RESUMABLE_CHANGES = frozenset({"data", "download", "quiet", "plot", "checkpoint_every", "out", "device",
+                                   "tensorboard"})
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, base: "TrainConfig | None" = None) -> "TrainConfig":
@@ -257,6 +259,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--plot", action="store_true", default=None,
         help="write history.png, lr.png, filters.png and grad_norms.png next to the checkpoint "
              "(and warn about vanishing/exploding gradients while training)")
+    add("--tensorboard", metavar="DIR", help="also write TensorBoard event files here (needs glassbox[tensorboard])")
     add("--batch-size", type=int, help=f"mini-batch size (default: {DEFAULT_BATCH_SIZE})")
     add("--epochs", type=int, help=f"passes over the training set (default: {DEFAULT_EPOCHS})")
     add("--val-split", type=float,
@@ -300,6 +303,11 @@ class Setup:
     fingerprint: str
     model_config: dict[str, Any]
     device: Any
+
+
+TENSORBOARD_HPARAMS = ("dataset", "model", "hidden", "activation", "dropout", "optimizer", "lr", "momentum",
+                      "weight_decay", "schedule", "augment", "label_smoothing", "l2", "batch_size",
+                      "epochs", "val_split", "seed")
 
 
 def data_fingerprint(x: np.ndarray, y: np.ndarray) -> str:
@@ -356,6 +364,12 @@ def build(config: TrainConfig) -> Setup:
 
         monitor = GradientMonitor(every=max(1, steps_per_epoch // 50))
         callbacks.append(monitor)
+    if config.tensorboard:
+        from ..training.tensorboard import TensorBoard
+
+        hparams = {k: v for k, v in config.to_dict().items() if k in TENSORBOARD_HPARAMS and v is not None}
+        callbacks.append(TensorBoard(config.tensorboard, update_freq=max(1, steps_per_epoch // 20),
+                                     gradient_monitor=monitor, val_data=val_data, hparams=hparams))
     if not config.quiet:
         callbacks.append(ProgressBar(verbose=1, val_label=val_name))
     checkpointer = ModelCheckpoint(

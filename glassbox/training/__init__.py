@@ -25,3 +25,8 @@ __all__ += [
 from .divergence import DivergenceDetector, DivergenceWarning
 
 __all__ += ["DivergenceDetector", "DivergenceWarning"]
+
+# --- interop (issue 15): TensorBoard event files (tensorboardX is imported when training starts)
+from .tensorboard import TensorBoard
+
+__all__ += ["TensorBoard"]
