@@ -84,12 +84,16 @@ def _glassbox(model: nn.Module, x: np.ndarray) -> np.ndarray:
         return model(gb.Tensor(x)).numpy()
 
 
-@pytest.mark.parametrize("name", list(ZOO))
-def test_zoo_model_matches_onnxruntime(name, tmp_path):
+def zoo_model(name: str) -> tuple[nn.Module, tuple[int, ...], np.random.Generator]:
+    """The zoo model ``name`` built from seed 0, its input shape, and a generator seeded 0."""
     gb.manual_seed(0)
     build, shape = ZOO[name]
-    model = build()
-    rng = np.random.default_rng(0)
+    return build(), shape, np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_zoo_model_matches_onnxruntime(name, tmp_path):
+    model, shape, rng = zoo_model(name)
     digits = _digits(37)
     calib = rng.random((8,) + shape, dtype=np.float32)
     if digits is not None:

@@ -14,15 +14,12 @@ import glassbox as gb  # noqa: E402
 from glassbox import nn, optim  # noqa: E402
 from glassbox.onnx import OnnxModule, UnsupportedOperatorError, export, load  # noqa: E402
 
-from test_export import OPS, ZOO, _glassbox, _Lambda, _run, calibrate_batch_norm  # noqa: E402
+from test_export import OPS, ZOO, _glassbox, _Lambda, calibrate_batch_norm, zoo_model  # noqa: E402
 
 
 @pytest.mark.parametrize("name", list(ZOO))
 def test_zoo_round_trip_same_outputs_and_state_dict(name, tmp_path):
-    gb.manual_seed(0)
-    build, shape = ZOO[name]
-    model = build()
-    rng = np.random.default_rng(0)
+    model, shape, rng = zoo_model(name)
     calibrate_batch_norm(model, rng.random((4,) + shape, dtype=np.float32))
     export(model, np.zeros((1,) + shape, np.float32), tmp_path / "m.onnx")
     imported = load(tmp_path / "m.onnx")
