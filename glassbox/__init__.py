@@ -28,6 +28,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .ops.elementwise import maximum, minimum, where
 from .ops.shape import cat, concatenate, pad, stack
 from .random import manual_seed
+from .serialization import load, save
 from .summary import summary
 from .training import evaluate, fit, predict
 from .training.checkpoint import load_checkpoint, save_checkpoint

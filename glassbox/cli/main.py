@@ -15,6 +15,7 @@ from typing import Sequence
 from . import evaluate, summary, train, tune
 from . import detect, lesson
 from . import explain, predict
+from . import export
 from .common import CliError, Formatter
 
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_parser(sub)
     explain.add_parser(sub)
     predict.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 

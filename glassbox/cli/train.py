@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..distributed import cli as distributed_cli
 from ..training.callbacks import Callback
 from .common import (
     ACTIVATIONS, DATASETS, DEFAULT_LR, OPTIMIZERS, CliError, Formatter, build_model,
@@ -96,6 +97,7 @@ class TrainConfig:
     l2: float = 0.0
     early_stopping: int | None = None
     plot: bool = False
+    tensorboard: str | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
     epochs: int = DEFAULT_EPOCHS
     val_split: float = 0.0
@@ -106,7 +108,8 @@ class TrainConfig:
     device: str = "auto"
 
     # What --resume may change: where the data is read from, what is shown, how often to save.
-    RESUMABLE_CHANGES = frozenset({"data", "download", "quiet", "plot", "checkpoint_every", "out", "device"})
+    RESUMABLE_CHANGES = frozenset({"data", "download", "quiet", "plot", "checkpoint_every", "out", "device",
+                                   "tensorboard"})
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, base: "TrainConfig | None" = None) -> "TrainConfig":
@@ -257,6 +260,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--plot", action="store_true", default=None,
         help="write history.png, lr.png, filters.png and grad_norms.png next to the checkpoint "
              "(and warn about vanishing/exploding gradients while training)")
+    add("--tensorboard", metavar="DIR", help="also write TensorBoard event files here (needs glassbox[tensorboard])")
     add("--batch-size", type=int, help=f"mini-batch size (default: {DEFAULT_BATCH_SIZE})")
     add("--epochs", type=int, help=f"passes over the training set (default: {DEFAULT_EPOCHS})")
     add("--val-split", type=float,
@@ -272,6 +276,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="continue the interrupted run in RUN_DIR (its options are reused; changing the model, "
              "data set or training options is refused)")
     add("--quiet", "-q", action="store_true", default=None, help="print only the final result")
+    distributed_cli.add_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -300,6 +305,11 @@ class Setup:
     fingerprint: str
     model_config: dict[str, Any]
     device: Any
+
+
+TENSORBOARD_HPARAMS = ("dataset", "model", "hidden", "activation", "dropout", "optimizer", "lr", "momentum",
+                      "weight_decay", "schedule", "augment", "label_smoothing", "l2", "batch_size",
+                      "epochs", "val_split", "seed")
 
 
 def data_fingerprint(x: np.ndarray, y: np.ndarray) -> str:
@@ -341,7 +351,8 @@ def build(config: TrainConfig) -> Setup:
 
         train_loss_fn = Regularized(loss_fn, model, l2=config.l2)
 
-    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    ranks = distributed_cli.ranks()  # under mpirun: --batch-size is per rank
+    steps_per_epoch = math.ceil(len(x_train) / (config.batch_size * ranks.world_size))
     callbacks: list[Callback] = []
     if config.schedule == "cosine":
         callbacks.append(cosine_schedule(optimizer, config.epochs, steps_per_epoch))
@@ -356,12 +367,19 @@ def build(config: TrainConfig) -> Setup:
 
         monitor = GradientMonitor(every=max(1, steps_per_epoch // 50))
         callbacks.append(monitor)
+    if config.tensorboard:
+        from ..training.tensorboard import TensorBoard
+
+        hparams = {k: v for k, v in config.to_dict().items() if k in TENSORBOARD_HPARAMS and v is not None}
+        callbacks.append(TensorBoard(config.tensorboard, update_freq=max(1, steps_per_epoch // 20),
+                                     gradient_monitor=monitor, val_data=val_data, hparams=hparams))
     if not config.quiet:
         callbacks.append(ProgressBar(verbose=1, val_label=val_name))
     checkpointer = ModelCheckpoint(
         config.out, monitor="val_loss" if val_name == "val" else None, every_n_steps=config.checkpoint_every,
         config=mconfig, extra={"dataset": config.dataset, "seed": config.seed,
-                               "train_config": config.to_dict(), "data_fingerprint": fingerprint})
+                               "train_config": config.to_dict(), "data_fingerprint": fingerprint,
+                               "world_size": ranks.world_size})
     callbacks.append(checkpointer)
 
     targets = y_train
@@ -374,8 +392,10 @@ def build(config: TrainConfig) -> Setup:
         from ..data.augment import AugmentedLoader, RandomShift
 
         train_data = AugmentedLoader(
-            DataLoader(TensorDataset(x_train, targets), batch_size=config.batch_size, shuffle=True,
-                       seed=config.seed), RandomShift(config.augment), seed=config.seed + 1)
+            DataLoader(TensorDataset(x_train, targets), batch_size=config.batch_size,
+                       shuffle=not ranks.distributed, seed=config.seed,
+                       sampler=ranks.sampler(TensorDataset(x_train, targets), config.seed)),
+            RandomShift(config.augment), seed=config.seed + 1)
         batch_size = None
     return Setup(model, optimizer, opt_info, loss_fn, train_loss_fn, train_data, batch_size, val_data,
                  val_name, (x_test, y_test), callbacks, checkpointer, stopper, monitor, len(x_train),
@@ -451,9 +471,14 @@ def _changed_fields(a: TrainConfig, b: TrainConfig) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    launched = distributed_cli.maybe_launch(args, CliError)  # --nproc N: rerun under mpirun
+    if launched is not None:
+        return launched
+    ranks = distributed_cli.ranks()  # under mpirun: this process's rank; rank 0 alone prints
     resume_from = ckpt = None
     if args.resume is not None:
         config, resume_from, ckpt = _resume_config(args)
+        ranks.check_resume(ckpt.extra.get("world_size", 1), CliError)
         state = ckpt.meta["trainer"]
         if state.get("finished") and (state.get("stopped") or int(state["epoch"]) >= config.epochs):
             test = (ckpt.extra.get("test") or {})
@@ -466,6 +491,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out is None:
             config = dataclasses.replace(config, out=str(Path("runs") / (
                 f"{config.dataset}-{config.model}-{_dt.datetime.now():%Y%m%d-%H%M%S}")))
+    config = ranks.same(config)  # rank 0's seed and run folder on every rank
     if config.plot:
         try:
             import matplotlib  # noqa: F401
@@ -480,7 +506,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--resume {args.resume}: the training data differs from the run's (now "
                        f"{setup.source.note}; {setup.n_train:,} training images): resume with the data it "
                        "was trained on (--data)")
-    say = (lambda *a: None) if config.quiet else (lambda *a: print(*a, flush=True))
+    say = (lambda *a: None) if config.quiet or not ranks.is_main else (lambda *a: print(*a, flush=True))
     _announce(say, config, setup, resume_from, ckpt)
 
     from ..training import fit
@@ -489,7 +515,7 @@ def run(args: argparse.Namespace) -> int:
     history = fit(setup.model, setup.train_loss_fn, setup.optimizer, setup.train_data,
                   val_data=setup.val_data, epochs=config.epochs, batch_size=setup.batch_size,
                   callbacks=setup.callbacks, verbose=0, seed=config.seed, resume=resume_from,
-                  val_name=setup.val_name)
+                  val_name=setup.val_name, distributed=ranks.distributed)
     return report(config, setup, history, time.perf_counter() - train_start, started, say)
 
 
@@ -506,7 +532,7 @@ def _announce(say: Any, config: TrainConfig, setup: Setup, resume_from: Path | N
     say(f"model: {mc['name']} {mc['kwargs'] or ''}({setup.model.num_parameters():,} parameters); "
         f"optimizer: {describe_optimizer(setup.opt_info)}"
         + (" (cosine decay)" if config.schedule == "cosine" else "")
-        + f"; batch {config.batch_size}; "
+        + f"; {distributed_cli.ranks().describe(config.batch_size)}; "
         + (f"label smoothing {config.label_smoothing:g}; " if config.label_smoothing else "")
         + (f"random shifts ≤ {config.augment} px; " if config.augment else "")
         + f"{config.epochs} epochs; seed {config.seed}"
@@ -522,7 +548,6 @@ def _announce(say: Any, config: TrainConfig, setup: Setup, resume_from: Path | N
 def report(config: TrainConfig, setup: Setup, history: Any, train_time: float, started: float,
            say: Any) -> int:
     """checkpoint.npz (replacing last.npz), metrics.json, the figures and the final lines."""
-    from ..training import evaluate
     from ..training.atomic import atomic_write_json
     from ..training.checkpoint import save_checkpoint
 
@@ -531,7 +556,9 @@ def report(config: TrainConfig, setup: Setup, history: Any, train_time: float, s
     if setup.val_name == "test" and h.get("test_accuracy"):
         test = {"loss": h["test_loss"][-1], "accuracy": h["test_accuracy"][-1]}
     else:
-        test = evaluate(setup.model, setup.test_data, setup.loss_fn)
+        test = distributed_cli.ranks().evaluate(setup.model, setup.test_data, setup.loss_fn)
+    if not distributed_cli.ranks().is_main:
+        return 0  # rank 0 writes the files and prints
     trainer = setup.checkpointer.trainer
     ckpt = save_checkpoint(out / "checkpoint.npz", setup.model, setup.optimizer, epoch=len(history.epoch),
                            history=history, config=setup.model_config,
@@ -560,6 +587,7 @@ def report(config: TrainConfig, setup: Setup, history: Any, train_time: float, s
             "stopped_epoch": None if stopper.stopped_epoch is None else stopper.stopped_epoch + 1},
         "gradient_warnings": None if setup.monitor is None else [w["message"] for w in setup.monitor.warnings],
         "epochs": len(history.epoch),
+        "world_size": distributed_cli.ranks().world_size,
         "seed": config.seed,
         "test_loss": test["loss"],
         "test_accuracy": test["accuracy"],

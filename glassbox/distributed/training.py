@@ -36,6 +36,18 @@ def is_main_only(callback: Any) -> bool:
     return any(cls.__name__ in _MAIN_ONLY for cls in type(callback).__mro__)
 
 
+def stand_in(callback: Any) -> Any:
+    """What a rank other than 0 runs instead of a callback that prints or writes: nothing,
+    under the same class name, so that resuming finds a place for every callback state that
+    rank 0 saved."""
+    from ..training.callbacks import Callback
+
+    silent = type(type(callback).__name__, (Callback,), {
+        "__doc__": "Does nothing (this rank is not rank 0).", "main_process_only": True,
+        "state_dict": lambda self: None, "load_state_dict": lambda self, state: None})
+    return silent()
+
+
 def find_sampler(loader: Any) -> DistributedSampler | None:
     """The ``DistributedSampler`` inside ``loader`` (looking through wrappers such as
     ``AugmentedLoader`` via their ``loader``/``dataloader``/``base`` attribute), or None."""
@@ -91,7 +103,7 @@ class DistributedContext:
         callbacks = list(callbacks)
         if self.rank == 0:
             return callbacks, verbose
-        return [cb for cb in callbacks if not is_main_only(cb)], 0
+        return [stand_in(cb) if is_main_only(cb) else cb for cb in callbacks], 0
 
     def train_loader(self, data: Any, batch_size: int | None, seed: int | None) -> Any:
         """This rank's loader: a pair is sharded by a ``DistributedSampler``; a loader must

@@ -11,6 +11,7 @@ from .loggers import CSVLogger, JSONLogger
 from .lr_callback import LRSchedulerCallback
 from .model_checkpoint import ModelCheckpoint
 from .progress import ProgressBar
+from .tensorboard import TensorBoard  # tensorboardX is imported when training starts
 
 __all__ = [
     "fit", "evaluate", "predict", "Trainer", "TrainingDivergedError",
@@ -18,5 +19,5 @@ __all__ = [
     "EarlyStopping", "ModelCheckpoint", "CSVLogger", "JSONLogger", "LRSchedulerCallback",
     "GradientMonitor", "GradientWarning", "MaxNorm",
     "DivergenceDetector", "DivergenceWarning",
-    "Classifier", "Prediction", "load_classifier",
+    "Classifier", "Prediction", "load_classifier", "TensorBoard",
 ]

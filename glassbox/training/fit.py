@@ -169,12 +169,13 @@ class Trainer:
     def __init__(self, model: Any, loss_fn: Any, optimizer: Any,
                  callbacks: Iterable[Callback] = (), verbose: int = 1, distributed: bool = False) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
-        self.train_model, self.dist = model, None  # train_model: what the loop calls
+        self.train_model, self.dist, self.world_size = model, None, 1  # train_model: what the loop calls
         if distributed:  # data parallel over MPI ranks: glassbox/distributed/training.py
             from ..distributed.training import DistributedContext
 
             self.dist = DistributedContext(model)
             self.model, self.train_model = self.dist.model, self.dist.ddp
+            self.world_size = self.dist.world_size
             callbacks, verbose = self.dist.callbacks(callbacks, verbose)
         self.history = History()
         self.stop_training = False

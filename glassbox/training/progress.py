@@ -118,7 +118,8 @@ class ProgressBar(Callback):
                              mininterval=self.refresh, unit="batch")
 
     def on_batch_end(self, batch: int, logs: dict[str, Any]) -> None:
-        self.seen = logs.get("seen", self.seen)
+        # samples seen by all ranks (data-parallel: equal shards, so rank's count × ranks)
+        self.seen = logs.get("seen", self.seen) * getattr(self.trainer, "world_size", 1)
         if self._bar is None:
             return
         self._bar.set_postfix_str(format_metrics({k: logs[k] for k in ("loss", "accuracy") if k in logs}),

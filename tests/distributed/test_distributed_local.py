@@ -175,7 +175,8 @@ def test_only_rank_0_keeps_the_callbacks_that_print_or_write():
     assert ctx.callbacks(cbs, 1) == (cbs, 1)
     ctx.rank = 1
     kept, verbose = ctx.callbacks(cbs, 1)
-    assert verbose == 0 and [type(c).__name__ for c in kept] == ["EarlyStopping"]
+    assert verbose == 0 and [type(c).__name__ for c in kept] == ["ProgressBar", "ModelCheckpoint", "EarlyStopping"]
+    assert kept[2] is cbs[2] and not isinstance(kept[0], ProgressBar) and kept[1].state_dict() is None
 
 
 # ------------------------------------------------------------------ SyncBatchNorm
@@ -233,3 +234,19 @@ def test_distributed_evaluate_in_a_world_of_one_is_evaluate():
     data = (rng.normal(size=(17, 3)).astype(np.float32), rng.integers(0, 4, size=17))
     assert dist.evaluate(model, data, nn.CrossEntropyLoss()) == gb.training.evaluate(
         model, data, nn.CrossEntropyLoss())
+
+
+def test_train_nproc_without_mpi_says_exactly_what_to_install(monkeypatch):
+    import argparse
+
+    from glassbox.cli.common import CliError
+    from glassbox.distributed import cli
+
+    monkeypatch.setattr(launch, "missing_mpi", lambda: "mpi4py is not installed: pip install x")
+    with pytest.raises(CliError, match="--nproc 2 needs MPI: mpi4py is not installed: pip install x"):
+        cli.maybe_launch(argparse.Namespace(nproc=2), CliError)
+    assert cli.maybe_launch(argparse.Namespace(nproc=1), CliError) is None
+    assert cli.maybe_launch(argparse.Namespace(nproc=None), CliError) is None
+    with pytest.raises(CliError, match="at least 1"):
+        cli.maybe_launch(argparse.Namespace(nproc=0), CliError)
+    assert cli._strip_nproc(["train", "--nproc", "2", "--epochs", "1", "--nproc=3"]) == ["train", "--epochs", "1"]

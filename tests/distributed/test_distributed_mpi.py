@@ -58,3 +58,65 @@ def test_a_failing_rank_ends_the_whole_job_promptly_naming_the_rank(mode, expect
     if mode == "kill":
         assert "signal 9" in out, out
     assert seconds < 30, f"the job took {seconds:.1f} s to end after rank 1 failed"
+
+
+def _train(out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "glassbox", "train", "--epochs", "2", "--seed", "0", "-q",
+            "--out", str(out), *extra]
+
+
+def _metrics(out: Path) -> dict:
+    import json
+
+    return json.loads((out / "metrics.json").read_text())
+
+
+def test_mpirun_glassbox_train_reaches_the_one_process_accuracy(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
+    one = subprocess.run(_train(tmp_path / "one"), env=env, capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert one.returncode == 0, one.stdout + one.stderr
+    # the same global batch of 32: 2 ranks × --batch-size 16
+    two, _ = run_ranks(_train(tmp_path / "two", "--batch-size", "16"), cwd=tmp_path)
+    assert two.returncode == 0, two.stdout + two.stderr
+    assert two.stdout.count("test accuracy") == 1, two.stdout  # rank 0 alone prints
+    m1, m2 = _metrics(tmp_path / "one"), _metrics(tmp_path / "two")
+    assert (m1["world_size"], m2["world_size"]) == (1, 2)
+    assert m2["images_per_s"] > 0 and m2["batch_size"] == 16
+    assert abs(m1["test_accuracy"] - m2["test_accuracy"]) <= 0.005, (m1["test_accuracy"], m2["test_accuracy"])
+    # the 2-rank checkpoint is an ordinary one: it loads and scores the same in one process
+    check = subprocess.run([sys.executable, "-m", "glassbox", "evaluate",
+                            str(tmp_path / "two" / "checkpoint.npz")], env=env,
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"test accuracy {m2['test_accuracy']:.4f}" in check.stdout, check.stdout
+
+
+def test_glassbox_train_nproc_starts_mpirun_itself(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_", "PMIX_", "PMI_"))}
+    env.update(PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
+    run = subprocess.run(_train(tmp_path / "n", "--nproc", "2", "--epochs", "1", "--batch-size", "64"),
+                         env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("test accuracy") == 1, run.stdout
+    m = _metrics(tmp_path / "n")
+    assert m["world_size"] == 2 and m["epochs"] == 1
+
+
+def test_a_two_rank_run_resumes_on_two_ranks_exactly_and_refuses_one(tmp_path):
+    constant = ("--schedule", "constant", "--batch-size", "64")
+    straight, _ = run_ranks(_train(tmp_path / "straight", *constant), cwd=tmp_path)
+    assert straight.returncode == 0, straight.stdout + straight.stderr
+    first, _ = run_ranks(_train(tmp_path / "resumed", *constant, "--epochs", "1"), cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
+    alone = subprocess.run([sys.executable, "-m", "glassbox", "train", "--resume",
+                            str(tmp_path / "resumed"), "--epochs", "2"], env=env,
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert alone.returncode == 2 and "trained on 2 ranks, this is 1 process" in alone.stderr, alone.stderr
+    again, _ = run_ranks([sys.executable, "-m", "glassbox", "train", "--resume",
+                          str(tmp_path / "resumed"), "--epochs", "2", "-q"], cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    a, b = _metrics(tmp_path / "straight"), _metrics(tmp_path / "resumed")
+    assert b["epochs"] == 2 and b["world_size"] == 2
+    assert (a["test_accuracy"], a["test_loss"]) == (b["test_accuracy"], b["test_loss"])
