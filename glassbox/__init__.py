@@ -19,6 +19,7 @@ from .core import (
     Function, Tensor, arange, as_tensor, enable_grad, full, is_grad_enabled, no_grad,
     ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
 )
+from .core.tensor import from_dlpack, from_numpy
 from .errors import (
     AxisError, CheckpointError, DataError, DatasetNotFoundError, GlassboxError, GlassboxRuntimeError,
     GlassboxTypeError, InvalidArgumentError, ShapeError, TrainingDivergedError,
