@@ -443,6 +443,7 @@ class Tensor:
         return _arith.Div.apply(self._lift(other), self)
 
     def __neg__(self) -> "Tensor":
+        """−self."""
         return _arith.Neg.apply(self)
 
     def __pos__(self) -> "Tensor":
@@ -472,9 +473,11 @@ class Tensor:
         return self - (other if alpha == 1 else self._lift(other) * alpha)
 
     def mul(self, other: Any) -> "Tensor":
+        """self · other (elementwise, broadcasting)."""
         return self * other
 
     def div(self, other: Any) -> "Tensor":
+        """self / other (elementwise, broadcasting)."""
         return self / other
 
     def pow(self, exponent: Any) -> "Tensor":
@@ -482,6 +485,7 @@ class Tensor:
         return self ** exponent
 
     def matmul(self, other: Any) -> "Tensor":
+        """The matrix product self @ other (batched, as ``numpy.matmul``)."""
         return self @ other
 
     # Comparisons give boolean tensors outside the graph.
@@ -599,13 +603,13 @@ class Tensor:
     def add_(self, other: Any, alpha: float = 1) -> "Tensor":
         """self += alpha·other, in place."""
         if alpha != 1:
-            other = self._lift(other).data * alpha
+            other = self._lift(other) * alpha
         return self._inplace("add_", _arith.Add, (other,), _ufunc_out(backend.xp.add))
 
     def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
         """self −= alpha·other, in place."""
         if alpha != 1:
-            other = self._lift(other).data * alpha
+            other = self._lift(other) * alpha
         return self._inplace("sub_", _arith.Sub, (other,), _ufunc_out(backend.xp.subtract))
 
     def mul_(self, other: Any) -> "Tensor":
@@ -847,15 +851,19 @@ class Tensor:
 
     # ----------------------------------------------------------- elementwise
     def exp(self) -> "Tensor":
+        """eˣ elementwise."""
         return _elementwise.Exp.apply(self)
 
     def log(self) -> "Tensor":
+        """ln x elementwise (natural log)."""
         return _elementwise.Log.apply(self)
 
     def sqrt(self) -> "Tensor":
+        """√x elementwise."""
         return _elementwise.Sqrt.apply(self)
 
     def abs(self) -> "Tensor":
+        """|x| elementwise."""
         return _elementwise.Abs.apply(self)
 
     def sign(self) -> "Tensor":
@@ -871,12 +879,15 @@ class Tensor:
     clamp = clip
 
     def relu(self) -> "Tensor":
+        """max(x, 0) elementwise."""
         return _activation.ReLU.apply(self)
 
     def sigmoid(self) -> "Tensor":
+        """σ(x) = 1/(1 + e⁻ˣ) elementwise."""
         return _activation.Sigmoid.apply(self)
 
     def tanh(self) -> "Tensor":
+        """tanh(x) elementwise."""
         return _activation.Tanh.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
