@@ -34,10 +34,15 @@ def _apply_without_versions(cls, *inputs, **params):
     fn = cls()
     needs = tuple([t.requires_grad for t in inputs])
     fn.needs_input_grad = needs
-    out = fn.forward(*[t.data for t in inputs], **params)
-    xp = backend.xp
-    if type(out) is not xp.ndarray and not isinstance(out, xp.ndarray):
-        out = xp.asarray(out)
+    arrays = [t.data for t in inputs]
+    previous = backend.enter(arrays, cls.__name__)
+    try:
+        out = fn.forward(*arrays, **params)
+        xp = backend.xp
+        if type(out) is not xp.ndarray and not isinstance(out, xp.ndarray):
+            out = xp.asarray(out)
+    finally:
+        backend.leave(previous)
     if _GradMode.enabled and True in needs:
         fn.parents = inputs
         return Tensor._from_op(out, fn)

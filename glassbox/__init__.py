@@ -14,7 +14,7 @@ from .allocator import tune_on_import as _tune_allocator
 
 _tune_allocator()  # reuse freed array memory across training steps (see allocator.py)
 
-from . import backend, data, models, nn, optim, training  # noqa: E402
+from . import backend, cuda, data, models, nn, optim, training  # noqa: E402
 from .core import (
     Function, Tensor, arange, as_tensor, empty, empty_like, enable_grad, eye, from_dlpack,
     from_numpy, full, full_like, is_grad_enabled, linspace, no_grad, ones, ones_like, rand,
@@ -27,10 +27,12 @@ from .errors import (
     AxisError, CheckpointError, DataError, DatasetNotFoundError, GlassboxError, GlassboxRuntimeError,
     GlassboxTypeError, InvalidArgumentError, ShapeError, TrainingDivergedError,
 )
+from .device import device
 from .gradcheck import GradcheckError, gradcheck
 from .ops.elementwise import maximum, minimum, where
 from .ops.shape import cat, concatenate, pad, stack
 from .random import manual_seed
+from .serialization import load, save
 from .summary import summary
 from .training import evaluate, fit, predict
 from .training.checkpoint import load_checkpoint, save_checkpoint

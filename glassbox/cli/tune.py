@@ -108,11 +108,11 @@ def run(args: argparse.Namespace) -> int:
     space = _space(args)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
 
-    (x_train, y_train), test, where = load_dataset(args.dataset, args.data, download=not args.no_download)
+    (x_train, y_train), test, source = load_dataset(args.dataset, args.data, download=not args.no_download)
     train, val = train_val_split(x_train, y_train, args.val_split, seed=args.seed)
     out = Path(args.out) if args.out else Path("runs") / (
         f"tune-{args.dataset}-{config['name']}-{_dt.datetime.now():%Y%m%d-%H%M%S}")
-    say(f"data: {args.dataset} from {where}: {len(train[0]):,} train, {len(val[0]):,} val, "
+    say(f"data: {args.dataset} from {source.folder}: {len(train[0]):,} train, {len(val[0]):,} val, "
         f"{len(test[0]):,} test images")
     say(f"search: {args.trials} trials x {args.rounds} round(s), {args.epochs} epochs each; "
         f"model {config['name']}, optimizer {args.optimizer}, batch {args.batch_size}; "
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     result = coarse_to_fine(objective, space, args.trials, rounds=args.rounds, seed=args.seed,
                             out_dir=out, keep=args.keep, verbose=not args.quiet)
     result.info.update({
-        "dataset": args.dataset, "data_dir": where, "model": config["name"], "optimizer": args.optimizer,
+        "dataset": args.dataset, "data_dir": str(source.folder), "model": config["name"], "optimizer": args.optimizer,
         "epochs": args.epochs, "batch_size": args.batch_size, "val_split": args.val_split,
         "args": {k: v for k, v in vars(args).items() if k != "func"},
     })

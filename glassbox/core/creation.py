@@ -15,7 +15,7 @@ from .. import backend
 from .. import validate as check
 from ..errors import InvalidArgumentError
 from ..random import default_generator
-from .tensor import DEFAULT_FLOAT, Tensor, _shape_args, check_device
+from .tensor import DEFAULT_FLOAT, Tensor, _shape_args, place
 
 
 def _size(where: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -24,8 +24,7 @@ def _size(where: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def _make(where: str, data: Any, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
-    check_device(device, where=where)
-    t = Tensor._from_op(backend.xp.asarray(data), None)
+    t = place(Tensor._from_op(backend.xp.asarray(data), None), device, where)
     return t.requires_grad_(True) if requires_grad else t
 
 

@@ -54,17 +54,21 @@ class Function:
         fn = cls()
         needs = tuple([t.requires_grad for t in inputs])
         fn.needs_input_grad = needs
+        arrays = [t.data for t in inputs]
+        previous = backend.enter(arrays, cls.__name__)  # xp = the inputs' module (device)
         try:
-            out = fn.forward(*[t.data for t in inputs], **params)
+            out = fn.forward(*arrays, **params)
+            xp = backend.xp
+            if type(out) is not xp.ndarray and not isinstance(out, xp.ndarray):
+                out = xp.asarray(out)  # full reductions give NumPy scalars
         except GlassboxError:
             raise
         except (ValueError, TypeError, IndexError, ArithmeticError) as exc:
             if _raised_on_purpose(exc):
                 raise
             raise op_error(fn.name, inputs, exc) from exc
-        xp = backend.xp
-        if type(out) is not xp.ndarray and not isinstance(out, xp.ndarray):
-            out = xp.asarray(out)  # full reductions give NumPy scalars
+        finally:
+            backend.leave(previous)
         if _GradMode.enabled and True in needs:
             fn.parents = inputs
             fn._versions = [t._vc[0] for t in inputs]

@@ -39,13 +39,12 @@ def _is_dtype(value: Any) -> bool:
     return False
 
 
-def check_device(device: Any, where: str) -> None:
-    """Only the CPU exists until a GPU backend is selected (see ``glassbox.device``)."""
-    name = getattr(device, "type", device)
-    if device is not None and name != "cpu":
-        raise InvalidArgumentError(
-            f"{where}: Received an invalid value for `device`, expected 'cpu' or None. "
-            f"Received: device={device!r}")
+def place(t: "Tensor", device: Any, where: str) -> "Tensor":
+    """``t`` (a new leaf) on ``device`` (None: where it is): the creation functions' and
+    ``tensor()``'s ``device=``. See ``glassbox.device``."""
+    if device is None:
+        return t
+    return _device.move(t, _device.as_device(device, where=where))
 
 
 @contextlib.contextmanager
@@ -67,10 +66,10 @@ def _write_errors(name: str, t: "Tensor") -> Iterator[None]:
         raise AxisError(f"{name}: {exc}") from None
 
 
-def _ufunc_out(ufunc: Any) -> Any:
+def _ufunc_out(ufunc: str) -> Any:
     """``x = ufunc(x, y)`` written into x's memory, refusing unsafe casts (as PyTorch)."""
     def fast(x: Any, y: Any) -> None:
-        ufunc(x, y, out=x, casting="same_kind")
+        getattr(backend.array_module(x), ufunc)(x, y, out=x, casting="same_kind")
     return fast
 
 
@@ -92,9 +91,9 @@ def _expand_shape(shape: tuple[int, ...], sizes: tuple[Any, ...]) -> tuple[int, 
 
 
 def _as_array(data: Any, dtype: Any = None, copy: bool = False) -> Any:
-    xp = backend.xp
     if isinstance(data, Tensor):
         data = data.data
+    xp = backend.xp if backend.is_host(data) else backend.array_module(data)  # stay on its device
     if dtype is not None:
         return xp.array(data, dtype=dtype, copy=True) if copy else xp.asarray(data, dtype=dtype)
     arr = xp.array(data, copy=True) if copy else xp.asarray(data)
@@ -259,6 +258,26 @@ class Tensor:
         """The values as (nested) Python lists of numbers."""
         return self.numpy().tolist()
 
+    # ---------------------------------------------------------------- devices
+    @property
+    def device(self) -> Any:
+        """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``."""
+        return _device.of_array(self.data)
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """``t.to("cuda")``, ``t.to(device)``, ``t.to(other)``, ``t.to(np.float64)``,
+        ``t.to("cuda", dtype)``, like ``torch.Tensor.to``: ``t`` itself when nothing
+        changes, else a copy that stays in the graph. See ``glassbox.device``."""
+        return _device.tensor_to(self, *args, **kwargs)
+
+    def cuda(self, device: Any = None) -> "Tensor":
+        """This tensor on the GPU (``to("cuda")``)."""
+        return _device.move(self, "cuda" if device is None else device)
+
+    def cpu(self) -> "Tensor":
+        """This tensor in host memory (``to("cpu")``)."""
+        return _device.move(self, "cpu")
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """NumPy-2 array protocol: ``np.asarray(t)`` shares the tensor's memory (CPU),
         ``np.array(t)`` and ``np.copy(t)`` copy; ``copy=False`` raises where a copy is needed."""
@@ -351,25 +370,6 @@ class Tensor:
             return self
         return _elementwise.Cast.apply(self, dtype=dtype)
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False) -> "Tensor":
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``, as
-        PyTorch: a tensor of that dtype (differentiable cast), or ``self`` if nothing changes."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype if dtype is None else dtype
-            elif _is_dtype(a):
-                dtype = a
-            else:
-                device = a
-        out = self._to_device(device)
-        if dtype is not None:
-            out = out.astype(dtype)
-        return out.clone() if copy and out is self else out
-
-    def _to_device(self, device: Any) -> "Tensor":
-        check_device(device, where="Tensor.to")
-        return self
-
     def type(self, dtype: Any = None) -> Any:
         """Without an argument the dtype's name; with one, ``to(dtype)``."""
         return str(self.dtype) if dtype is None else self.astype(dtype)
@@ -413,7 +413,7 @@ class Tensor:
         """Turn a Python number or array into a constant tensor of this tensor's dtype."""
         if isinstance(other, Tensor):
             return other
-        arr = backend.xp.asarray(other)
+        arr = backend.like(other, self.data)  # a constant joins this tensor's device
         if arr.dtype.kind in "fiub" and self.data.dtype.kind == "f":
             arr = arr.astype(self.data.dtype)
         return Tensor._from_op(arr, None)
@@ -489,49 +489,49 @@ class Tensor:
         return self @ other
 
     # Comparisons give boolean tensors outside the graph.
-    def _compare(self, other: Any, op: Any, name: str) -> "Tensor":
+    def _compare(self, other: Any, op: str, name: str) -> "Tensor":
         arg = other.data if isinstance(other, Tensor) else other
         try:
-            return Tensor._from_op(op(self.data, arg), None)
+            return Tensor._from_op(getattr(backend.array_module(self.data), op)(self.data, arg), None)
         except (ValueError, TypeError) as exc:
             raise engine.op_error(name, (self, self._lift(other)), exc) from None
 
     def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return self._compare(other, backend.xp.equal, "eq")
+        return self._compare(other, "equal", "eq")
 
     def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return self._compare(other, backend.xp.not_equal, "ne")
+        return self._compare(other, "not_equal", "ne")
 
     def __lt__(self, other: Any) -> "Tensor":
-        return self._compare(other, backend.xp.less, "lt")
+        return self._compare(other, "less", "lt")
 
     def __le__(self, other: Any) -> "Tensor":
-        return self._compare(other, backend.xp.less_equal, "le")
+        return self._compare(other, "less_equal", "le")
 
     def __gt__(self, other: Any) -> "Tensor":
-        return self._compare(other, backend.xp.greater, "gt")
+        return self._compare(other, "greater", "gt")
 
     def __ge__(self, other: Any) -> "Tensor":
-        return self._compare(other, backend.xp.greater_equal, "ge")
+        return self._compare(other, "greater_equal", "ge")
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def equal(self, other: Any) -> bool:
         """True when both have the same shape and values (``torch.equal``)."""
-        other = other.data if isinstance(other, Tensor) else backend.xp.asarray(other)
+        other = other.data if isinstance(other, Tensor) else backend.like(other, self.data)
         return self.shape == other.shape and bool((self.data == other).all())
 
     def __invert__(self) -> "Tensor":
         return Tensor._from_op(~self.data, None)
 
     def __and__(self, other: Any) -> "Tensor":
-        return self._compare(other, backend.xp.bitwise_and, "and")
+        return self._compare(other, "bitwise_and", "and")
 
     def __or__(self, other: Any) -> "Tensor":
-        return self._compare(other, backend.xp.bitwise_or, "or")
+        return self._compare(other, "bitwise_or", "or")
 
     def __xor__(self, other: Any) -> "Tensor":
-        return self._compare(other, backend.xp.bitwise_xor, "xor")
+        return self._compare(other, "bitwise_xor", "xor")
 
     __hash__ = object.__hash__
 
@@ -582,7 +582,7 @@ class Tensor:
                 saved_copy = buf.copy() if saved_copy is None else saved_copy
                 setattr(fn, key, saved_copy)
         with _write_errors(name, self):
-            backend.xp.copyto(buf, out.data, casting="same_kind")
+            backend.array_module(buf).copyto(buf, out.data, casting="same_kind")
         version = self._vc[0] = self._vc[0] + 1
         old._vc = [version]  # the stand-in's memory was overwritten
         if not engine._saves_memory_of(fn, buf):
@@ -604,26 +604,26 @@ class Tensor:
         """self += alpha·other, in place."""
         if alpha != 1:
             other = self._lift(other) * alpha
-        return self._inplace("add_", _arith.Add, (other,), _ufunc_out(backend.xp.add))
+        return self._inplace("add_", _arith.Add, (other,), _ufunc_out("add"))
 
     def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
         """self −= alpha·other, in place."""
         if alpha != 1:
             other = self._lift(other) * alpha
-        return self._inplace("sub_", _arith.Sub, (other,), _ufunc_out(backend.xp.subtract))
+        return self._inplace("sub_", _arith.Sub, (other,), _ufunc_out("subtract"))
 
     def mul_(self, other: Any) -> "Tensor":
         """self *= other, in place."""
-        return self._inplace("mul_", _arith.Mul, (other,), _ufunc_out(backend.xp.multiply))
+        return self._inplace("mul_", _arith.Mul, (other,), _ufunc_out("multiply"))
 
     def div_(self, other: Any) -> "Tensor":
         """self /= other, in place."""
-        return self._inplace("div_", _arith.Div, (other,), _ufunc_out(backend.xp.true_divide))
+        return self._inplace("div_", _arith.Div, (other,), _ufunc_out("true_divide"))
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
         """Clamp into [min, max], in place."""
         def fast(x: Any) -> None:
-            backend.xp.clip(x, min, max, out=x)
+            backend.array_module(x).clip(x, min, max, out=x)
         return self._inplace("clamp_", _elementwise.Clip, (), fast, low=min, high=max)
 
     clip_ = clamp_
@@ -639,7 +639,7 @@ class Tensor:
     def copy_(self, src: Any) -> "Tensor":
         """Copy ``src``'s values (broadcast to this shape) into this tensor, in place."""
         def fast(x: Any, s: Any) -> None:
-            backend.xp.copyto(x, s, casting="unsafe")
+            backend.array_module(x).copyto(x, s, casting="unsafe")
         return self._inplace("copy_", _shape.SetItem, (src,), fast, index=Ellipsis)
 
     __iadd__ = add_
@@ -736,7 +736,7 @@ class Tensor:
         else:
             dim = check.axis(dim, self.ndim, where=name)
             out = getattr(self.data, name)(axis=dim, keepdims=keepdim) if self.ndim else self.data * 0
-        return Tensor._from_op(backend.xp.asarray(out, dtype=np.int64), None)
+        return Tensor._from_op(backend.array_module(self.data).asarray(out, dtype=np.int64), None)
 
     def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
                keepdims: bool | None = None) -> "Tensor":
@@ -750,11 +750,11 @@ class Tensor:
 
     def all(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         dim = check.axes(dim, self.ndim, where="all")
-        return Tensor._from_op(backend.xp.asarray(self.data.all(axis=dim, keepdims=keepdim)), None)
+        return Tensor._from_op(backend.array_module(self.data).asarray(self.data.all(axis=dim, keepdims=keepdim)), None)
 
     def any(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         dim = check.axes(dim, self.ndim, where="any")
-        return Tensor._from_op(backend.xp.asarray(self.data.any(axis=dim, keepdims=keepdim)), None)
+        return Tensor._from_op(backend.array_module(self.data).asarray(self.data.any(axis=dim, keepdims=keepdim)), None)
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> "Tensor":
@@ -941,33 +941,35 @@ def _plain_index(index: Any) -> Any:
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Create a tensor (a copy of ``data``), like ``torch.tensor``. Python floats and
     float arrays become float32 unless ``dtype`` says otherwise."""
-    check_device(device, where="tensor")
     if isinstance(dtype, bool):  # the old positional order tensor(data, requires_grad)
         dtype, requires_grad = None, dtype
-    return Tensor(_as_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
+    t = place(Tensor(_as_array(data, dtype, copy=True), dtype=dtype), device, "tensor")
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Wrap ``data`` as a tensor without copying when it is already an array of that dtype."""
-    check_device(device, where="as_tensor")
-    return data if isinstance(data, Tensor) and dtype is None else Tensor(data, dtype=dtype)
+    t = data if isinstance(data, Tensor) and dtype is None else Tensor(data, dtype=dtype)
+    return place(t, device, "as_tensor")
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing ``array``'s memory and keeping its dtype (``torch.from_numpy``)."""
     if not isinstance(array, np.ndarray):
         raise GlassboxTypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    return Tensor._from_op(backend.xp.asarray(array), None)
+    return Tensor._from_op(array, None)
 
 
 def from_dlpack(obj: Any) -> Tensor:
     """A tensor sharing the memory of any DLPack producer (a torch/CuPy/NumPy array)."""
     if isinstance(obj, Tensor):
         return obj
-    return Tensor._from_op(backend.xp.from_dlpack(obj), None)
+    module = np if getattr(obj, "__dlpack_device__", lambda: (1, 0))()[0] == 1 else backend.cuda_module()
+    return Tensor._from_op(module.from_dlpack(obj), None)
 
 
 # The ops import Tensor, so they are imported after it is defined.
+from .. import device as _device  # noqa: E402
 from ..ops import activation as _activation  # noqa: E402
 from ..ops import arithmetic as _arith  # noqa: E402
 from ..ops import elementwise as _elementwise  # noqa: E402

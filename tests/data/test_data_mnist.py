@@ -48,18 +48,90 @@ def test_search_order(tmp_path, isolated_env, make_mnist, monkeypatch):
     monkeypatch.setenv("GLASSBOX_DATA", str(env))
     root = tmp_path / "root"
     # each candidate folder gets a distinct training-set size so we can tell which one loaded
+    assert len(load_mnist(download=False, progress=False)[0][0]) == 5000  # the bundled sample
     make_mnist(isolated_env / "glassbox" / "mnist", n_train=5)
-    assert len(load_mnist(download=False)[0][0]) == 5  # cache
+    assert len(load_mnist(download=False)[0][0]) == 5  # cache beats the bundle
     make_mnist(env / "mnist-5k", n_train=6)
     assert len(load_mnist(download=False)[0][0]) == 6  # $GLASSBOX_DATA/mnist-5k beats the cache
     make_mnist(env / "mnist", n_train=7)
     assert len(load_mnist(download=False)[0][0]) == 7  # $GLASSBOX_DATA/mnist beats mnist-5k
+    make_mnist(root / "mnist-5k", n_train=10)
+    assert len(load_mnist(root, download=False)[0][0]) == 10  # root/mnist-5k
     make_mnist(root / "mnist", n_train=8)
     assert len(load_mnist(root, download=False)[0][0]) == 8  # root/<name>
     make_mnist(root, n_train=9)
     assert len(load_mnist(root, download=False)[0][0]) == 9  # root itself first
-    assert search_dirs("mnist", root) == [root, root / "mnist", env / "mnist", env / "mnist-5k",
-                                          isolated_env / "glassbox" / "mnist"]
+    assert search_dirs("mnist", root) == [root, root / "mnist", root / "mnist-5k"]
+    assert search_dirs("mnist") == [env / "mnist", env / "mnist-5k", isolated_env / "glassbox" / "mnist"]
+
+
+def test_a_named_folder_is_never_replaced_by_another(tmp_path, isolated_env, make_mnist, monkeypatch):
+    # $GLASSBOX_DATA and the cache hold data, and the bundle is there: a typo in root is still an error
+    monkeypatch.setenv("GLASSBOX_DATA", str(tmp_path / "env"))
+    make_mnist(tmp_path / "env" / "mnist")
+    make_mnist(isolated_env / "glassbox" / "mnist")
+    with pytest.raises(DatasetNotFoundError, match="not found in the folder you named") as e:
+        load_mnist(tmp_path / "tpyo")
+    assert str(tmp_path / "tpyo") in str(e.value) and "no such folder" in str(e.value)
+    assert str(tmp_path / "env") not in str(e.value)
+
+
+def test_no_network_falls_back_to_the_bundled_sample(isolated_env, monkeypatch, capsys):
+    def offline(url, *args, **kwargs):
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr(mnist_mod, "_urlopen", offline)
+    (x, y), (xt, yt) = load_mnist()
+    assert x.shape == (5000, 1, 28, 28) and xt.shape == (10000, 1, 28, 28)
+    np.testing.assert_array_equal(np.bincount(y), np.full(10, 500))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("load_mnist: no network (") and "offline" in err[-1]
+    assert "bundled 5,000-digit sample" in err[-1] and "10,000 test digits" in err[-1]
+    assert "the full set downloads when a network is reachable" in err[-1]
+    assert not (isolated_env / "glassbox" / "mnist").exists() or not any(
+        p.suffix == ".part" for p in (isolated_env / "glassbox" / "mnist").iterdir())
+    # without downloads it goes to the bundle at once, and says why
+    load_mnist(download=False)
+    assert "downloads are off" in capsys.readouterr().err
+    source = mnist_mod.locate_mnist(download=False)
+    assert source.kind == "bundled" and source.is_sample and source.folder == mnist_mod.BUNDLED_DIR
+    # no fallback asked for: the not-found message
+    with pytest.raises(DatasetNotFoundError, match="download=False"):
+        load_mnist(download=False, bundled=False)
+
+
+def test_the_bundle_is_the_shared_sample_byte_for_byte(data_root):
+    for stem in STEMS:
+        assert (mnist_mod.BUNDLED_DIR / f"{stem}.gz").read_bytes() == (data_root / "mnist-5k" / f"{stem}.gz").read_bytes()
+    # and the test half is the official test set
+    for fname in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        digest = hashlib.md5((mnist_mod.BUNDLED_DIR / fname).read_bytes()).hexdigest()
+        assert digest == mnist_mod.MD5["mnist"][fname]
+
+
+def test_a_damaged_bundle_is_an_error(tmp_path, isolated_env, monkeypatch):
+    import shutil
+
+    from glassbox.errors import DataError
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(mnist_mod.BUNDLED_DIR, copy)
+    damaged = bytearray((copy / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    damaged[-1] ^= 1
+    (copy / "t10k-labels-idx1-ubyte.gz").write_bytes(bytes(damaged))
+    monkeypatch.setattr(mnist_mod, "BUNDLED_DIR", copy)
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte.gz is damaged .*reinstall"):
+        load_mnist(download=False)
+    (copy / "train-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(DataError, match="lacks"):
+        load_mnist(download=False)
+
+
+def test_glassbox_mirror_replaces_the_mirrors(monkeypatch):
+    monkeypatch.setenv("GLASSBOX_MIRROR", "http://127.0.0.1:9/m")
+    assert mnist_mod.mirrors("fashion-mnist") == ["http://127.0.0.1:9/m/"]
+    monkeypatch.delenv("GLASSBOX_MIRROR")
+    assert mnist_mod.mirrors("mnist") == mnist_mod.MIRRORS["mnist"]
 
 
 def test_fashion_does_not_use_mnist_5k(tmp_path, isolated_env, make_mnist, monkeypatch):
@@ -79,10 +151,10 @@ def test_not_found_lists_every_folder(tmp_path, isolated_env, make_mnist, monkey
     make_mnist(partial)
     (partial / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(DatasetNotFoundError) as e:
-        load_mnist(tmp_path / "nowhere", download=False)
+        load_mnist(download=False, bundled=False)
     msg = str(e.value)
     assert isinstance(e.value, FileNotFoundError)
-    for d in search_dirs("mnist", tmp_path / "nowhere"):
+    for d in search_dirs("mnist"):
         assert str(d) in msg
     assert "missing t10k-labels-idx1-ubyte" in msg  # the partial folder says what it lacks
     assert "GLASSBOX_DATA" in msg and "train-images-idx3-ubyte" in msg
@@ -162,13 +234,15 @@ def test_checksum_mismatch_leaves_no_file(isolated_env, fake_server, monkeypatch
     bad["train-labels-idx1-ubyte.gz"] = "0" * 32
     monkeypatch.setitem(mnist_mod.MD5, "mnist", bad)
     with pytest.raises(DatasetNotFoundError, match=r"checksum mismatch.*expected MD5 0{32}") as e:
-        load_mnist(progress=False)
+        load_mnist(progress=False, bundled=False)
     assert str(isolated_env / "glassbox" / "mnist") in str(e.value)
     cache = isolated_env / "glassbox" / "mnist"
     names = sorted(p.name for p in cache.iterdir())
     assert "train-labels-idx1-ubyte.gz" not in names
     assert not any(n.endswith(".part") for n in names)
     assert names == ["train-images-idx3-ubyte.gz"]  # files before the bad one were verified and kept
+    source = mnist_mod.locate_mnist(progress=False)  # with the fallback: the bundle, and why
+    assert source.kind == "bundled" and "checksum mismatch" in source.note
 
 
 def test_interrupted_download_leaves_no_file(isolated_env, tmp_path, monkeypatch):
@@ -193,10 +267,10 @@ def test_offline_error_lists_folders_and_failures(tmp_path, isolated_env, monkey
 
     monkeypatch.setattr(mnist_mod, "_urlopen", offline)
     with pytest.raises(DatasetNotFoundError) as e:
-        load_mnist(tmp_path / "r", name="fashion-mnist", progress=False)
+        load_mnist(name="fashion-mnist", progress=False)  # no bundled Fashion-MNIST
     msg = str(e.value)
     assert "Download failed" in msg and "offline" in msg and "fashion-mnist.s3-website" in msg
-    for d in search_dirs("fashion-mnist", tmp_path / "r"):
+    for d in search_dirs("fashion-mnist"):
         assert str(d) in msg
 
 
