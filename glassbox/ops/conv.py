@@ -236,6 +236,80 @@ def workspace(key: tuple, shape: tuple[int, ...], dtype: Any, zero: bool = False
     return buf
 
 
+# Threads. A GEMM of one chunk is too small for BLAS to split well over the cores, and the
+# im2col/col2im copies around it run on one core. So with T > 1 BLAS threads the chunks are
+# handed to a pool of T worker threads instead (NumPy releases the GIL in copies, ufuncs and
+# BLAS calls), each worker limiting its own BLAS calls to one thread
+# (``openblas_set_num_threads_local``, OpenBLAS ≥ 0.3.27). The number of threads is
+# OpenBLAS's (OPENBLAS_NUM_THREADS); without OpenBLAS, or on a GPU, chunks run in turn.
+_pool_state: dict[str, Any] = {}
+
+
+def _openblas() -> Any:
+    """The OpenBLAS that NumPy links (ctypes handle), or None."""
+    if "lib" not in _pool_state:
+        import ctypes
+        import glob
+        import os
+
+        import numpy
+
+        lib = None
+        root = os.path.dirname(numpy.__file__)
+        for path in glob.glob(os.path.join(root, "..", "numpy.libs", "*openblas*")) + \
+                glob.glob(os.path.join(root, ".libs", "*openblas*")):
+            try:
+                candidate = ctypes.CDLL(path)
+                getattr(candidate, "openblas_set_num_threads_local")
+                lib = candidate
+                break
+            except (OSError, AttributeError):
+                continue
+        _pool_state["lib"] = lib
+    return _pool_state["lib"]
+
+
+def blas_threads() -> int:
+    """OpenBLAS's thread count (1 when it cannot be asked)."""
+    lib = _openblas()
+    if lib is None:
+        return 1
+    for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                 "openblas_get_num_threads"):
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            return max(1, int(fn()))
+    return 1
+
+
+def worker_pool() -> Any:
+    """The shared pool of ``blas_threads()`` workers (each with single-threaded BLAS), or None
+    when there is one thread or the backend is not NumPy."""
+    import numpy
+
+    if backend.xp is not numpy:
+        return None
+    if "pool" not in _pool_state:
+        threads, lib = blas_threads(), _openblas()
+        pool = None
+        if threads > 1 and lib is not None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(threads, thread_name_prefix="glassbox-conv",
+                                      initializer=lambda: lib.openblas_set_num_threads_local(1))
+        _pool_state["pool"], _pool_state["threads"] = pool, threads
+    return _pool_state["pool"]
+
+
+def run_chunks(work: Any, chunks: list[tuple[int, int]]) -> list[Any]:
+    """[work(n0, n1) for each chunk], on the worker pool when there is one. ``work`` must
+    only write memory no other chunk writes."""
+    pool = worker_pool() if len(chunks) > 1 else None
+    if pool is None:
+        return [work(n0, n1) for n0, n1 in chunks]
+    return list(pool.map(lambda c: work(*c), chunks))
+
+
 def channel_major(x: Any) -> Any:
     """(N, C, H, W) → its (C, N, H, W) transpose (a view; contiguous when x is the output of a
     channel-major op)."""
@@ -243,8 +317,10 @@ def channel_major(x: Any) -> Any:
 
 
 def batch_chunks(n: int, per_sample: int, itemsize: int) -> list[tuple[int, int]]:
-    """[(n0, n1), …]: the batch cut into runs of m samples, m·per_sample·itemsize ≈ CHUNK_BYTES."""
-    m = max(1, min(n, CHUNK_BYTES // max(1, per_sample * itemsize)))
+    """[(n0, n1), …]: the batch cut into runs of m samples, m·per_sample·itemsize ≈ CHUNK_BYTES
+    (and at least one chunk per worker thread)."""
+    workers = _pool_state.get("threads", 1) if worker_pool() is not None else 1
+    m = max(1, min(-(-n // workers), CHUNK_BYTES // max(1, per_sample * itemsize)))
     return [(n0, min(n, n0 + m)) for n0 in range(0, n, m)]
 
 
@@ -280,26 +356,28 @@ def add_chunk_input_grad(dflat: Any, dcols: Any, n0: int, m: int, padded_hw: Pai
     input gradient dflat (C, N·Hp·Wp + extra).
 
     Stride 1: dcols came from G's rows widened to Wp with zero columns (W' = Wp), so kernel
-    offset (i, j) of all OH rows of one image is one contiguous run of OH·Wp starting at
-    i·d·Wp + j·d, and the m images' runs are Hp·Wp apart: one strided add per offset over
-    (C, m, OH·Wp); the zero columns only ever add 0, also where a run overhangs a row.
+    offset (i, j) of all OH rows of one image is one contiguous run starting at i·d·Wp + j·d,
+    and the m images' runs are Hp·Wp apart: one strided add per offset over (C, m, run); the
+    zero columns only ever add 0, also where a run overhangs a row. The run stops after the
+    last row's OW real columns, (OH − 1)·Wp + OW long, so it never reaches the next image
+    (which another thread may be writing).
     Other strides add (C, m, OH, OW) slabs onto rows i·d + r·s, columns j·d + q·s.
     """
     xp = backend.xp
     (hp, wp), (kh, kw), (sh, sw), (oh, ow), (dh, dw) = padded_hw, kernel, stride, out_hw, dilation
     c, image, item = dflat.shape[0], hp * wp, dflat.itemsize
     if stride == (1, 1):
-        run = oh * wp
-        d5 = dcols.reshape(c, kh, kw, m, run)
+        run = (oh - 1) * wp + ow
+        d5 = dcols.reshape(c, kh, kw, m, oh * wp)
         for i in range(kh):
             for j in range(kw):
                 begin = n0 * image + i * dh * wp + j * dw
                 target = xp.lib.stride_tricks.as_strided(
                     dflat[:, begin:], (c, m, run), (dflat.strides[0], image * item, item))
-                target += d5[:, i, j]
+                target += d5[:, i, j, :, :run]
         return
     d6 = dcols.reshape(c, kh, kw, m, oh, ow)
-    d4 = dflat[:, :dflat.shape[1] - dw * (kw - 1)].reshape(c, -1, hp, wp)[:, n0:n0 + m]
+    d4 = dflat.reshape(c, -1, hp, wp)[:, n0:n0 + m]
     for i in range(kh):
         for j in range(kw):
             r, q = i * dh, j * dw
@@ -415,11 +493,14 @@ class Conv2d(Function):
             w2 = weight.reshape(out_c, -1)
             self.chunks = batch_chunks(n, c * kh * kw * oh * ow, x.dtype.itemsize)
             m_max = self.chunks[0][1]
-            for n0, n1 in self.chunks:
+
+            def work(n0: int, n1: int) -> None:
                 cols = chunk_columns(xc, n0, n1, m_max, (kh, kw), self.stride, self.padding,
                                      out_hw, self.dilation)
                 # out[:, n0:n1] is (out, m, OH·OW) with contiguous m·OH·OW rows: a 2-D view
                 xp.matmul(w2, cols, out=out[:, n0:n1].reshape(out_c, (n1 - n0) * oh * ow))
+
+            run_chunks(work, self.chunks)
             out = out.reshape(out_c, -1)
             self.padded_shape = (c, n, x.shape[2] + sum(self.padding[0]),
                                  x.shape[3] + sum(self.padding[1]))
@@ -453,44 +534,48 @@ class Conv2d(Function):
         weight = self.weight
         out_c, c, kh, kw = weight.shape
         _, n, hp, wp = self.padded_shape
-        (oh, ow), (dh, dw_) = self.out_hw, self.dilation
+        oh, ow = self.out_hw
         g3 = g.reshape(out_c, n, oh * ow)
         m_max = self.chunks[0][1]
-        dw = dflat = None
-        if needs_w:
-            dw = xp.zeros((out_c, c * kh * kw), dtype=g.dtype)
-            part = workspace(("dw",), dw.shape, g.dtype)
-            xc = channel_major(self.x)
-        if needs_x:
-            w_t = weight.reshape(out_c, -1).T
-            dflat = xp.zeros((c, n * hp * wp + dw_ * (kw - 1)), dtype=g.dtype)
-            wide = self.stride == (1, 1) and ow != wp
-            if wide:  # G's rows widened to Wp; the extra columns are never written: stay 0
-                g_wide = workspace(("gwide",), (out_c, m_max, oh, wp), g.dtype, zero=True)
-        for n0, n1 in self.chunks:
+        xc = channel_major(self.x) if needs_w else None
+        w_t = weight.reshape(out_c, -1).T
+        dflat = xp.zeros((c, n * hp * wp), dtype=g.dtype) if needs_x else None
+        wide = self.stride == (1, 1) and ow != wp
+
+        def work(n0: int, n1: int) -> Any:
             m = n1 - n0
             g_chunk = g3[:, n0:n1].reshape(out_c, m * oh * ow)
+            part = None
             if needs_w:
                 cols = chunk_columns(xc, n0, n1, m_max, (kh, kw), self.stride, self.padding,
                                      self.out_hw, self.dilation)
-                xp.matmul(g_chunk, cols.T, out=part)
-                dw += part
+                part = xp.matmul(g_chunk, cols.T)
             if needs_x:
-                if wide:
+                if wide:  # G's rows widened to Wp; the extra columns are never written: stay 0
+                    g_wide = workspace(("gwide",), (out_c, m_max, oh, wp), g.dtype, zero=True)
                     g_wide[:, :m, :, :ow] = g3[:, n0:n1].reshape(out_c, m, oh, ow)
                     g_rows = g_wide[:, :m].reshape(out_c, m * oh * wp)
                 else:
                     g_rows = g_chunk
-                dcols = workspace(("dcols",), (c * kh * kw, m_max * g_rows.shape[1] // m), g.dtype)
+                per_sample = g_rows.shape[1] // m
+                dcols = workspace(("dcols",), (c * kh * kw, m_max * per_sample), g.dtype)
                 dcols = dcols[:, :g_rows.shape[1]]
                 xp.matmul(w_t, g_rows, out=dcols)
                 add_chunk_input_grad(dflat, dcols, n0, m, (hp, wp), (kh, kw), self.stride,
                                      self.out_hw, self.dilation)
+            return part
+
+        parts = run_chunks(work, self.chunks)
+        dw = None
+        if needs_w:
+            dw = parts[0]
+            for part in parts[1:]:
+                dw += part
+            dw = dw.reshape(weight.shape)
         dx = None
         if needs_x:
-            dpadded = dflat[:, :n * hp * wp].reshape(c, n, hp, wp)
-            dx = channel_major(crop(dpadded, self.padding))
-        return dx, (dw.reshape(weight.shape) if needs_w else None)
+            dx = channel_major(crop(dflat.reshape(c, n, hp, wp), self.padding))
+        return dx, dw
 
     def _backward_whole(self, g: Any, needs_x: bool, needs_w: bool) -> tuple[Any, Any]:
         weight, groups = self.weight, self.groups

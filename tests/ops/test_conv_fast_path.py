@@ -89,7 +89,8 @@ def test_fast_path_output_is_a_channel_major_view():
     np.testing.assert_allclose(out[:, :, 0, 0], 12.0)
 
 
-def test_chunks_cover_the_batch_once():
+def test_chunks_cover_the_batch_once(monkeypatch):
+    monkeypatch.setattr(conv_ops, "worker_pool", lambda: None)   # one thread
     assert conv_ops.batch_chunks(10, 100, 4) == [(0, 10)]
     saved = conv_ops.CHUNK_BYTES
     try:
@@ -99,3 +100,32 @@ def test_chunks_cover_the_batch_once():
         assert conv_ops.batch_chunks(3, 100, 4) == [(0, 1), (1, 2), (2, 3)]
     finally:
         conv_ops.CHUNK_BYTES = saved
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """The chunks on a pool of two threads, as with OPENBLAS_NUM_THREADS=2."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(2)
+    monkeypatch.setattr(conv_ops, "worker_pool", lambda: pool)
+    monkeypatch.setitem(conv_ops._pool_state, "threads", 2)
+    yield
+    pool.shutdown()
+
+
+@pytest.mark.parametrize("xs, oc, k, stride, pads, dil, groups", CASES)
+@pytest.mark.parametrize("chunk", [1, 2**21])
+def test_fast_path_on_two_threads_matches_plain(two_workers, monkeypatch, chunk, xs, oc, k, stride,
+                                                pads, dil, groups):
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", chunk)
+    assert len(conv_ops.batch_chunks(xs[0], 10, 4)) >= 2           # every worker gets a chunk
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal(xs), rng.standard_normal((oc, xs[1] // groups) + k)
+    kw_args = dict(stride=stride, padding=pads, dilation=dil, groups=groups)
+    g = rng.standard_normal(Conv2d.apply(t64(x, False), t64(w, False), **kw_args).shape)
+    fast_out, fast_grads = run("gemm", x, w, None, g, **kw_args)
+    plain_out, plain_grads = run("im2col", x, w, None, g, **kw_args)
+    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
+    for fast, plain in zip(fast_grads, plain_grads):
+        np.testing.assert_allclose(fast, plain, atol=1e-10)
