@@ -214,7 +214,7 @@ def crop(x: Any, padding: Padding2d) -> Any:
 # ----------------------------------------------------------------------------------------
 ALGORITHMS = ("gemm", "im2col")
 DEFAULT_ALGORITHM = "gemm"
-CHUNK_BYTES = 2 * 2**20
+CHUNK_BYTES = 4 * 2**20
 _scratch = threading.local()
 
 

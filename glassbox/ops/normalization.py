@@ -86,7 +86,9 @@ class BatchNorm(Function):
     In both modes ∂L/∂γ = Σ ∂L/∂z̃ · ẑ and ∂L/∂β = Σ ∂L/∂z̃.
 
     All passes run on the (A, C, B) view of ``channel_view`` — contiguous rows per channel
-    after a fast-path convolution — and the output keeps the input's layout.
+    after a fast-path convolution — and the output keeps the input's layout. When no input
+    needs a gradient (inference) the two steps fold into one scale and shift per channel,
+    z̃ = a·z + b with a = γ/σ and b = β − a·μ, and ẑ is not kept.
     """
 
     def forward(self, x: Any, weight: Any = None, bias: Any = None, mean: Any = None,
@@ -94,7 +96,14 @@ class BatchNorm(Function):
         xp = backend.xp
         x3, self.channel_major = channel_view(x)
         inv_std = (1.0 / xp.sqrt(var.astype(x.dtype, copy=False) + x.dtype.type(eps))).astype(x.dtype)
-        x_hat = x3 - mean.astype(x.dtype, copy=False).reshape(1, -1, 1)
+        mean = mean.astype(x.dtype, copy=False)
+        if True not in self.needs_input_grad:  # inference: z̃ = a·z + b, a = γ/σ, b = β − a·μ
+            a = inv_std if weight is None else weight * inv_std
+            b = -a * mean if bias is None else bias - a * mean
+            out = x3 * a.reshape(1, -1, 1)
+            out += b.reshape(1, -1, 1)
+            return from_channel_view(out, x.shape, self.channel_major)
+        x_hat = x3 - mean.reshape(1, -1, 1)
         x_hat *= inv_std.reshape(1, -1, 1)
         self.x_hat, self.inv_std, self.training = x_hat, inv_std, training
         self.weight, self.shape = weight, x.shape

@@ -67,3 +67,27 @@ def test_batch_stats_equal_numpy_in_both_layouts():
         mean, var = norm_ops.batch_stats(x)
         np.testing.assert_allclose(mean, a.mean(axis=(0, 2, 3)), rtol=1e-6)
         np.testing.assert_allclose(var, a.astype(np.float64).var(axis=(0, 2, 3)), rtol=1e-4)
+
+
+@pytest.mark.parametrize("layout", [np.ascontiguousarray, channel_major])
+def test_batch_norm_inference_folds_to_one_scale_and_shift(layout):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 3, 5, 5))
+    mean, var = np.array([0.1, -0.2, 0.3]), np.array([1.5, 0.5, 2.0])
+    gamma, beta = np.array([0.5, 1.0, 2.0]), np.array([-1.0, 0.0, 1.0])
+    with gb.no_grad():
+        out = F.batch_norm(t64(layout(a), False), mean, var, t64(gamma, False), t64(beta, False),
+                           training=False).numpy()
+    shape = (1, 3, 1, 1)
+    expected = (a - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + 1e-5) * gamma.reshape(shape) \
+        + beta.reshape(shape)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+
+
+def test_2x2_max_index_is_the_first_maximum_in_row_major_order():
+    rng = np.random.default_rng(4)
+    cells = [rng.integers(0, 3, 500).astype(np.float32) for _ in range(4)]   # many ties
+    best, index = pool_ops.first_max_2x2(*cells)
+    stacked = np.stack(cells)
+    np.testing.assert_array_equal(best, stacked.max(axis=0))
+    np.testing.assert_array_equal(index, stacked.argmax(axis=0))   # argmax: first maximum
