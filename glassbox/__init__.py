@@ -14,7 +14,7 @@ from .allocator import tune_on_import as _tune_allocator
 
 _tune_allocator()  # reuse freed array memory across training steps (see allocator.py)
 
-from . import backend, data, models, nn, optim, training  # noqa: E402
+from . import backend, cuda, data, models, nn, optim, training  # noqa: E402
 from .core import (
     Function, Tensor, arange, as_tensor, enable_grad, full, is_grad_enabled, no_grad,
     ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
@@ -23,10 +23,12 @@ from .errors import (
     AxisError, CheckpointError, DataError, DatasetNotFoundError, GlassboxError, GlassboxRuntimeError,
     GlassboxTypeError, InvalidArgumentError, ShapeError, TrainingDivergedError,
 )
+from .device import device
 from .gradcheck import GradcheckError, gradcheck
 from .ops.elementwise import maximum, minimum, where
 from .ops.shape import cat, concatenate, pad, stack
 from .random import manual_seed
+from .serialization import load, save
 from .summary import summary
 from .training import evaluate, fit, predict
 from .training.checkpoint import load_checkpoint, save_checkpoint

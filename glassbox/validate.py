@@ -108,6 +108,25 @@ def probability(*, where: str | None = None, high_open: bool = False, **kwargs: 
     return number(where=where, low=0.0, high=1.0, high_open=high_open, **{name: value})
 
 
+def sequence(*, length: int, each: Any, where: str | None = None, expected: str | None = None,
+             **kwargs: Any) -> tuple[Any, ...]:
+    """A sequence of ``length`` items, each checked by ``each(where=..., name=item)`` (e.g.
+    ``partial(check.number, low=0, high=1, high_open=True)``); returned as a tuple.
+
+    The message names the whole value: ``betas=(0.9, 1.2)``, not one item of it."""
+    name, value = _one(kwargs, "sequence")
+    want = expected or f"a sequence of {length} values"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise invalid(name, want, value, where)
+    items = tuple(value)
+    if len(items) != length:
+        raise invalid(name, want, value, where)
+    try:
+        return tuple(each(where=where, **{name: v}) for v in items)
+    except (InvalidArgumentError, GlassboxTypeError):
+        raise invalid(name, want, value, where) from None
+
+
 def one_of(*, choices: Iterable[Any], where: str | None = None, **kwargs: Any) -> Any:
     """One of ``choices`` (compared with ==)."""
     name, value = _one(kwargs, "one_of")

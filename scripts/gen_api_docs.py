@@ -38,7 +38,9 @@ MODULES = [
     ("Training: glassbox.training", [
         "glassbox.training.fit", "glassbox.training.callbacks", "glassbox.training.checkpoint",
         "glassbox.training.early_stopping", "glassbox.training.model_checkpoint",
-        "glassbox.training.lr_callback", "glassbox.training.loggers", "glassbox.training.gradient_monitor"]),
+        "glassbox.training.lr_callback", "glassbox.training.loggers", "glassbox.training.gradient_monitor",
+        "glassbox.training.tensorboard"]),
+    ("Interop: ONNX and safetensors", ["glassbox.onnx.export", "glassbox.onnx.verify", "glassbox.serialization"]),
     ("Models, metrics, tools", [
         "glassbox.models", "glassbox.models.autoencoder", "glassbox.models.siamese", "glassbox.summary",
         "glassbox.metrics", "glassbox.plots", "glassbox.tune", "glassbox.detect", "glassbox.lessons",

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 DATASETS = ("mnist", "fashion-mnist")
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+from ..tune.objective import OPTIMIZERS  # the same update rules as `glassbox tune`
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 
 # Peak learning rates that work for the default MLP on MNIST with batch 32 and the
@@ -17,7 +17,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 # velocity grows to g/(1 − μ), hence a 10× smaller rate.
 DEFAULT_LR = {
     "sgd": 0.1, "momentum": 0.2, "nesterov": 0.02,
-    "adagrad": 0.02, "rmsprop": 1e-3, "adam": 3e-3,
+    "adagrad": 0.02, "rmsprop": 1e-3, "adam": 3e-3, "adamw": 3e-3,
 }
 DEFAULT_MOMENTUM = 0.9
 
@@ -72,13 +72,19 @@ def load_dataset(dataset: str, data: str | None, download: bool = True
 
 # ----------------------------------------------------------------------- model
 def model_config(name: str, hidden: str | None, activation: str | None) -> dict[str, Any]:
-    """``{"name": ..., "kwargs": {...}}``: how to rebuild the model (stored in checkpoints)."""
-    from ..models import available_models
+    """``{"name": ..., "kwargs": {...}}``: how to rebuild the model (stored in checkpoints).
+
+    Only models that fit 1×28×28 digits are accepted (``models.trainable_models()``); an
+    ImageNet model that can be adapted gets the constructor arguments that adapt it."""
+    from ..models import DIGIT_ADAPTATIONS, NOT_FOR_DIGITS, trainable_models
 
     key = name.strip().lower().replace("_", "-")
-    if key not in available_models():
-        raise CliError(f"unknown model {name!r}; choose one of: {', '.join(available_models())}")
-    kwargs: dict[str, Any] = {}
+    if key in NOT_FOR_DIGITS:
+        raise CliError(f"model {key!r} does not fit 1×28×28 digits: {NOT_FOR_DIGITS[key]}. "
+                       f"Models that do: {', '.join(trainable_models())}")
+    if key not in trainable_models():
+        raise CliError(f"unknown model {name!r}; choose one of: {', '.join(trainable_models())}")
+    kwargs: dict[str, Any] = dict(DIGIT_ADAPTATIONS.get(key, ({}, ""))[0])
     if key in ("mlp", "shallow-mlp"):
         if hidden is not None:
             sizes = parse_int_list(hidden, "--hidden")
@@ -97,50 +103,59 @@ def model_config(name: str, hidden: str | None, activation: str | None) -> dict[
     return {"name": key, "kwargs": kwargs}
 
 
-def build_model(config: dict[str, Any]) -> Any:
-    from ..models import get_model
+def adaptation_note(name: str) -> str | None:
+    """How an ImageNet model was adapted to digits (None for the models built for them)."""
+    from ..models import DIGIT_ADAPTATIONS
 
-    kwargs = dict(config.get("kwargs") or {})
-    if "hidden" in kwargs and isinstance(kwargs["hidden"], list):
-        kwargs["hidden"] = tuple(kwargs["hidden"])
+    entry = DIGIT_ADAPTATIONS.get(name)
+    return entry[1] if entry else None
+
+
+def build_model(config: dict[str, Any]) -> Any:
+    from ..models import build_from_config
+
     try:
-        return get_model(config["name"], **kwargs)
+        return build_from_config(config)
     except TypeError as exc:
-        raise CliError(f"cannot build model {config['name']!r} with {kwargs}: {exc}") from None
+        raise CliError(f"cannot build model {config['name']!r} with {config.get('kwargs')}: {exc}") from None
+
+
+def load_model(path: str | Path) -> tuple[Any, Any]:
+    """The model rebuilt from a checkpoint's config, with its weights; and the checkpoint.
+    A run folder stands for its ``checkpoint.npz`` (or ``last.npz`` while it trains)."""
+    from ..training.classifier import load_classifier
+
+    clf = load_classifier(path)
+    return clf.model, clf.checkpoint
 
 
 # ------------------------------------------------------------------- optimizer
 def build_optimizer(name: str, params: Any, lr: float | None, momentum: float | None,
-                    weight_decay: float) -> tuple[Any, dict[str, Any]]:
-    """The optimizer and a dict describing it (for the log and metrics.json)."""
-    from .. import optim
+                    weight_decay: float | None) -> tuple[Any, dict[str, Any]]:
+    """The optimizer (built by ``tune.make_optimizer``, as ``glassbox tune`` does) and a
+    dict describing it (for the log and metrics.json)."""
+    from ..tune.objective import make_optimizer
 
     if name not in OPTIMIZERS:
         raise CliError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
     lr = DEFAULT_LR[name] if lr is None else lr
     if not lr > 0:
         raise CliError(f"--lr must be positive, got {lr}")
-    info: dict[str, Any] = {"name": name, "lr": lr, "weight_decay": weight_decay}
+    hp: dict[str, Any] = {"lr": lr}
+    if weight_decay is not None:
+        hp["weight_decay"] = weight_decay
+    if name in ("sgd", "nesterov", "momentum"):
+        hp["momentum"] = (0.0 if name == "sgd" else DEFAULT_MOMENTUM) if momentum is None else momentum
+    elif momentum is not None:
+        raise CliError(f"--momentum does not apply to {name}")
     try:
-        if name == "sgd":
-            mu = 0.0 if momentum is None else momentum
-            opt = optim.SGD(params, lr=lr, momentum=mu, weight_decay=weight_decay)
-            info["momentum"] = mu
-        elif name == "nesterov":
-            mu = DEFAULT_MOMENTUM if momentum is None else momentum
-            opt = optim.SGD(params, lr=lr, momentum=mu, nesterov=True, weight_decay=weight_decay)
-            info["momentum"] = mu
-        elif name == "momentum":
-            beta = DEFAULT_MOMENTUM if momentum is None else momentum
-            opt = optim.Momentum(params, lr=lr, beta=beta, weight_decay=weight_decay)
-            info["momentum"] = beta
-        else:
-            if momentum is not None:
-                raise CliError(f"--momentum does not apply to {name}")
-            cls = {"adagrad": optim.Adagrad, "rmsprop": optim.RMSprop, "adam": optim.Adam}[name]
-            opt = cls(params, lr=lr, weight_decay=weight_decay)
+        opt = make_optimizer(name, params, hp)
     except ValueError as exc:  # the optimizer's own validation (e.g. momentum ≥ 1 for Momentum)
         raise CliError(f"{name}: {exc}") from None
+    info: dict[str, Any] = {"name": name, "lr": lr,
+                            "weight_decay": float(opt.param_groups[0].get("weight_decay", 0.0))}
+    if "momentum" in hp:
+        info["momentum"] = hp["momentum"]
     return opt, info
 
 
@@ -166,8 +181,6 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
 def model_from_args(args: argparse.Namespace) -> tuple[Any, str]:
     """The model that ``add_model_arguments`` describes, and a name to show for it."""
     if Path(args.model).is_file() or args.model.endswith(".npz"):
-        from .evaluate import load_model
-
         model, _ = load_model(args.model)
         return model, Path(args.model).name
     return build_model(model_config(args.model, args.hidden, args.activation)), args.model

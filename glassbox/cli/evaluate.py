@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .common import DATASETS, CliError, Formatter, build_model, load_dataset
+from .common import DATASETS, CliError, Formatter, load_dataset, load_model
 
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot")
+from ..data.mnist import CLASS_NAMES
+
+FASHION_CLASSES = CLASS_NAMES["fashion-mnist"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -37,25 +38,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--top-pairs", type=int, default=5, help="how many most-confused pairs to print")
     p.set_defaults(func=run)
     return p
-
-
-def load_model(path: str) -> tuple[Any, Any]:
-    """The model rebuilt from a checkpoint's config, with its weights; and the checkpoint."""
-    from pathlib import Path
-
-    from ..training.checkpoint import load_checkpoint
-
-    file = Path(path)
-    if file.is_dir():
-        file = file / "checkpoint.npz"
-    ckpt = load_checkpoint(file)
-    config = ckpt.config
-    if not isinstance(config, dict) or "name" not in config:
-        raise CliError(f"{file} does not say how to build its model (no config with a model "
-                       "name); load it in Python with load_checkpoint(path, model)")
-    model = build_model(config)
-    load_checkpoint(file, model=model)
-    return model, ckpt
 
 
 def loss_and_logits(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, np.ndarray]:
@@ -112,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
     if args.top_pairs < 0:
         raise CliError(f"--top-pairs must be at least 0, got {args.top_pairs}")
     model, ckpt = load_model(args.checkpoint)
-    dataset = args.dataset or (ckpt.config or {}).get("dataset") or "mnist"
+    trained_on = (ckpt.config or {}).get("dataset")
+    dataset = args.dataset or trained_on or "mnist"
+    if trained_on and dataset != trained_on:
+        raise CliError(f"{ckpt.path} was trained on {trained_on}, not {dataset}: its classes mean "
+                       f"other things there. Evaluate it on {trained_on} (leave out --dataset)")
     _, (x_test, y_test), source = load_dataset(dataset, args.data, download=not args.no_download)
     loss, logits = loss_and_logits(model, x_test, y_test, args.batch_size)
     if logits.ndim != 2 or logits.shape[1] <= int(y_test.max()):

@@ -14,7 +14,8 @@ from typing import Sequence
 
 from . import evaluate, summary, train, tune
 from . import detect, lesson
-from . import explain
+from . import explain, predict
+from . import export
 from .common import CliError, Formatter
 
 
@@ -44,11 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_parser(sub)
     lesson.add_parser(sub)
     explain.add_parser(sub)
+    predict.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 
 def _fail(exc: BaseException, code: int) -> None:
-    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    if isinstance(exc, KeyError) and exc.args:
+        message = str(exc.args[0])
+    elif isinstance(exc, OSError) and exc.strerror and exc.filename is None and len(exc.args) == 2:
+        message = exc.strerror  # our own OSErrors carry the whole sentence there
+    else:
+        message = str(exc)
     sys.stdout.flush()
     sys.stderr.write(f"glassbox: error: {message}\n")
     raise SystemExit(code)
@@ -73,8 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(130) from None
     except TrainingDivergedError as exc:
         _fail(exc, 1)
-    except (CliError, DatasetNotFoundError, CheckpointError, FileNotFoundError,
-            PermissionError, IsADirectoryError, ValueError) as exc:
+    except (CliError, DatasetNotFoundError, CheckpointError, OSError, ValueError) as exc:
         _fail(exc, 2)
     return 0
 

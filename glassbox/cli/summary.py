@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import Formatter, add_model_arguments, model_from_args, parse_int_list
+from .common import Formatter, adaptation_note, add_model_arguments, model_from_args, parse_int_list
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -22,6 +22,10 @@ def run(args: argparse.Namespace) -> int:
     from ..summary import summary
 
     shape = parse_int_list(args.input_shape, "--input-shape")
-    model, _ = model_from_args(args)
+    model, name = model_from_args(args)
+    note = adaptation_note(getattr(model, "config", {}).get("name") if isinstance(
+        getattr(model, "config", None), dict) else str(name).strip().lower().replace("_", "-"))
+    if note:
+        print(f"{name}: {note}")
     summary(model, shape or None)
     return 0

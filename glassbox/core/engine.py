@@ -34,7 +34,8 @@ def _owned(grad: Any, stored: set[int]) -> Any:
     """``grad`` made safe to keep as a ``.grad`` that optimizers update in place: a
     writeable array of its own, not a broadcast view and not shared with another tensor
     (``a + b`` hands the very same array to both inputs)."""
-    if grad.base is not None or id(grad) in stored or not grad.flags.writeable:
+    # (CuPy's flags have no ``writeable``: its read-only views are broadcasts, caught by .base)
+    if grad.base is not None or id(grad) in stored or not getattr(grad.flags, "writeable", True):
         grad = grad.copy()
     stored.add(id(grad))
     return grad
@@ -54,6 +55,13 @@ class _FreedGraph:
 
 
 FREED = _FreedGraph()
+
+# Hooks for data-parallel training (``glassbox.distributed.DistributedDataParallel``), which
+# starts averaging a bucket of gradients while backward is still computing the others:
+# ``hook(leaf)`` runs right after a leaf's ``.grad`` received a contribution (keyed by the
+# leaf's ``id``); every ``callback()`` runs once a ``backward()`` has finished.
+post_accumulate_grad_hooks: dict[int, Any] = {}
+backward_end_callbacks: list[Any] = []
 
 
 def topological_order(root: "Tensor") -> list["Tensor"]:
@@ -90,9 +98,10 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
                 f"backward(): grad can be omitted only for a single-element tensor, "
                 f"got shape {root.shape}; pass grad= of that shape"
             )
-        grad = backend.xp.ones_like(root.data)
+        grad = backend.array_module(root.data).ones_like(root.data)
     else:
-        grad = backend.xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+        grad = backend.like(grad.data if isinstance(grad, Tensor) else grad, root.data,
+                            dtype=root.dtype)
         if grad.shape != root.shape:
             raise ValueError(f"backward(): grad has shape {grad.shape}, tensor has {root.shape}")
 
@@ -109,7 +118,11 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
             node._accumulate(_owned(node_grad, stored))
         if node_grad is None:
             continue
-        input_grads = fn.backward(node_grad)
+        previous = backend.enter((node_grad,), fn.name)  # xp = the module of this node
+        try:
+            input_grads = fn.backward(node_grad)
+        finally:
+            backend.leave(previous)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         for parent, g in zip(fn.parents, input_grads):
@@ -131,6 +144,10 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
                     parent.grad = Tensor._from_op(g, None)
                 else:
                     parent._accumulate(g)
+                if post_accumulate_grad_hooks:
+                    hook = post_accumulate_grad_hooks.get(id(parent))
+                    if hook is not None:
+                        hook(parent)
             else:
                 key = id(parent)
                 grads[key] = g if key not in grads else grads[key] + g
@@ -139,3 +156,5 @@ def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False) -> No
             # behind makes a second backward through this node an error instead of
             # silently treating the node as a leaf.
             node._ctx = FREED
+    for callback in backward_end_callbacks:
+        callback()

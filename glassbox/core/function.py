@@ -40,10 +40,15 @@ class Function:
         fn = cls()
         needs = tuple([t.requires_grad for t in inputs])
         fn.needs_input_grad = needs
-        out = fn.forward(*[t.data for t in inputs], **params)
-        xp = backend.xp
-        if type(out) is not xp.ndarray and not isinstance(out, xp.ndarray):
-            out = xp.asarray(out)  # full reductions give NumPy scalars
+        arrays = [t.data for t in inputs]
+        previous = backend.enter(arrays, cls.__name__)  # xp = the inputs' module (device)
+        try:
+            out = fn.forward(*arrays, **params)
+            xp = backend.xp
+            if type(out) is not xp.ndarray and not isinstance(out, xp.ndarray):
+                out = xp.asarray(out)  # full reductions give NumPy scalars
+        finally:
+            backend.leave(previous)
         if _GradMode.enabled and True in needs:
             fn.parents = inputs
             return Tensor._from_op(out, fn)

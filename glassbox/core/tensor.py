@@ -22,9 +22,9 @@ DEFAULT_FLOAT = np.float32
 
 
 def _as_array(data: Any, dtype: Any = None, copy: bool = False) -> Any:
-    xp = backend.xp
     if isinstance(data, Tensor):
         data = data.data
+    xp = backend.xp if backend.is_host(data) else backend.array_module(data)  # stay on its device
     if dtype is not None:
         return xp.array(data, dtype=dtype, copy=True) if copy else xp.asarray(data, dtype=dtype)
     arr = xp.array(data, copy=True) if copy else xp.asarray(data)
@@ -113,6 +113,26 @@ class Tensor:
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
+    # ---------------------------------------------------------------- devices
+    @property
+    def device(self) -> Any:
+        """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``."""
+        return _device.of_array(self.data)
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """``t.to("cuda")``, ``t.to(device)``, ``t.to(other)``, ``t.to(np.float64)``,
+        ``t.to("cuda", dtype)``, like ``torch.Tensor.to``: ``t`` itself when nothing
+        changes, else a copy that stays in the graph. See ``glassbox.device``."""
+        return _device.tensor_to(self, *args, **kwargs)
+
+    def cuda(self, device: Any = None) -> "Tensor":
+        """This tensor on the GPU (``to("cuda")``)."""
+        return _device.move(self, "cuda" if device is None else device)
+
+    def cpu(self) -> "Tensor":
+        """This tensor in host memory (``to("cpu")``)."""
+        return _device.move(self, "cpu")
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         arr = self.numpy()
         return arr.astype(dtype) if dtype is not None else arr
@@ -188,7 +208,7 @@ class Tensor:
         """Turn a Python number or array into a constant tensor of this tensor's dtype."""
         if isinstance(other, Tensor):
             return other
-        arr = backend.xp.asarray(other)
+        arr = backend.like(other, self.data)  # a constant joins this tensor's device
         if arr.dtype.kind in "fiub" and self.data.dtype.kind == "f":
             arr = arr.astype(self.data.dtype)
         return Tensor._from_op(arr, None)
@@ -372,6 +392,7 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
 
 
 # The ops import Tensor, so they are imported after it is defined.
+from .. import device as _device  # noqa: E402
 from ..ops import activation as _activation  # noqa: E402
 from ..ops import arithmetic as _arith  # noqa: E402
 from ..ops import elementwise as _elementwise  # noqa: E402

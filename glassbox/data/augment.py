@@ -333,5 +333,16 @@ class AugmentedLoader:
             rest = [r if isinstance(r, Tensor) else Tensor._from_op(backend.xp.asarray(r), None) for r in rest]
             yield (Tensor._from_op(backend.xp.asarray(out), None), *rest)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The wrapped loader's state and this wrapper's generator state (for resuming)."""
+        inner = getattr(self.loader, "state_dict", None)
+        return {"loader": inner() if inner is not None else None,
+                "generator": self.generator.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("loader") is not None:
+            self.loader.load_state_dict(state["loader"])  # type: ignore[attr-defined]
+        self.generator.bit_generator.state = state["generator"]
+
     def __repr__(self) -> str:
         return f"AugmentedLoader({self.loader!r}, {self.transform!r})"

@@ -73,6 +73,10 @@ def _describe_magic(head: bytes) -> str:
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (raw or gzip) into a NumPy array of its native type and shape.
 
+    A file whose first dimension is 0 (zero images) is a valid IDX file and gives an empty
+    array of that shape, e.g. ``(0, 28, 28)``; loaders that need data (``load_mnist``)
+    reject it with a message naming the file.
+
     Raises:
         ValueError: the file is not IDX (magic bytes shown), is truncated (expected and
             actual byte counts shown) or has bytes after the data the header announces.

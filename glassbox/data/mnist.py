@@ -72,6 +72,12 @@ MD5: dict[str, dict[str, str]] = {
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
+# What each class index means.
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                      "Sneaker", "Bag", "Ankle boot"),
+}
 
 # Indirection so tests can swap the network for a fake.
 _urlopen: Callable[..., Any] = urllib.request.urlopen
@@ -363,6 +369,9 @@ def _read_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nd
             f"load_mnist: {images_path} holds {len(images)} images but {labels_path} holds "
             f"{len(labels)} labels; the counts must match"
         )
+    if len(images) == 0:  # a valid IDX file (read_idx returns the empty array), but no data set
+        raise DataError(f"load_mnist: {images_path} holds 0 images (an IDX file of shape "
+                        f"{images.shape}): nothing to train or test on")
     if len(labels) and labels.max() >= NUM_CLASSES:
         raise ValueError(f"load_mnist: {labels_path} has label {int(labels.max())}, expected 0..{NUM_CLASSES - 1}")
     return images, labels

@@ -70,10 +70,17 @@ class Standardizer:
     ``transform(x) = (x - mu) / sigma``. Fit on the training set only and apply the
     same ``mu, sigma`` to validation and test data, so no information leaks from them.
 
+    A feature that is constant in the training data (σ = 0 up to rounding, e.g. the border
+    pixels of MNIST) gets the scale σ = 1, as in scikit-learn's ``StandardScaler``: it is
+    only centred. Dividing by a tiny floor instead would send every test value that differs
+    from the training constant to ±1e7 (MNIST: test loss 741 instead of 0.32). "Constant"
+    is scikit-learn's test: var ≤ n·ε·var + (n·|mean|·ε)², ε the float64 machine epsilon,
+    n the number of values averaged (the bound on the rounding error of the variance).
+
     Args:
         axis: axes averaged over. ``0`` (default): one statistic per feature.
             ``None``: one global mean and std. ``(0, 2, 3)``: per channel of NCHW images.
-        eps: floor on ``sigma`` so constant features do not divide by zero.
+        eps: floor on ``sigma`` for features that vary, but very little (constant ones get 1).
     """
 
     def __init__(self, axis: Axis = 0, eps: float = 1e-7) -> None:
@@ -90,10 +97,14 @@ class Standardizer:
             raise ValueError(f"Standardizer.fit: got an empty array of shape {arr.shape}")
         # accumulate in float64: float32 sums over 60k x 784 values lose digits
         mean = arr.mean(axis=self.axis, keepdims=True, dtype=np.float64)
-        std = arr.std(axis=self.axis, keepdims=True, dtype=np.float64)
+        var = arr.var(axis=self.axis, keepdims=True, dtype=np.float64)
+        n = arr.size // mean.size
+        eps = np.finfo(np.float64).eps
+        constant = var <= n * eps * var + (n * np.abs(mean) * eps) ** 2
+        std = np.where(constant, 1.0, np.maximum(np.sqrt(var), self.eps))
         out_dtype = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float32)
         self.mean = mean.astype(out_dtype)
-        self.std = np.maximum(std, self.eps).astype(out_dtype)
+        self.std = std.astype(out_dtype)
         return self
 
     def transform(self, x: Any) -> Any:

@@ -201,7 +201,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     _dropout_check(p, "dropout")
     if not training or p == 0.0:
         return x
-    return _dropout.Dropout.apply(x, mask=_dropout.dropout_mask(x.shape, p, x.dtype))
+    return _dropout.Dropout.apply(x, mask=_dropout.dropout_mask(x.shape, p, x.dtype, like=x.data))
 
 
 def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -210,7 +210,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     _conv.check_4d(x, "dropout2d")
     if not training or p == 0.0:
         return x
-    mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype)
+    mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype, like=x.data)
     return _dropout.Dropout.apply(x, mask=mask)
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from .. import backend
 from ..core.tensor import Tensor
-from ..random import default_generator
 
 GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
 
@@ -40,19 +39,25 @@ def fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
+def _generator(tensor: Tensor) -> Any:
+    """The global generator, drawing on the tensor's device (see ``backend.generator``)."""
+    return backend.generator(backend.array_module(tensor.data))
+
+
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    tensor.data[...] = backend.xp.asarray(values, dtype=tensor.dtype)
+    tensor.data[...] = backend.like(values, tensor.data, dtype=tensor.dtype)
     return tensor
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """w ~ U(a, b)."""
-    return _fill(tensor, default_generator().uniform(a, b, tensor.shape))
+    return _fill(tensor, _generator(tensor).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """w ~ N(mean, std²)."""
-    return _fill(tensor, default_generator().normal(mean, std, tensor.shape))
+    # mean + std·N(0, 1): NumPy's normal() in the same stream, and CuPy's generator has it
+    return _fill(tensor, mean + std * _generator(tensor).standard_normal(tensor.shape))
 
 
 def zeros_(tensor: Tensor) -> Tensor:

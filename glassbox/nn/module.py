@@ -11,8 +11,23 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .. import backend
+from .. import device as _device
 from ..core.tensor import Tensor
 from .parameter import Parameter
+
+
+def _buffer_array(value: Any, old: Any) -> Any:
+    """A buffer's array: a tensor's data, a device array as it is, anything else through
+    NumPy — placed on the device of the buffer it replaces (``old``), else where new
+    parameters go (``backend.xp``, NumPy unless ``backend.use`` chose the device)."""
+    if isinstance(value, Tensor):
+        value = value.data
+    elif backend.is_host(value):
+        value = np.asarray(value)
+    if old is not None:
+        return backend.to_device(value, _device.of_array(old))
+    return value if backend.xp is np else backend.xp.asarray(value)
 
 
 class Module:
@@ -34,7 +49,7 @@ class Module:
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
         if name in self._buffers and not isinstance(value, (Parameter, Module)):
-            self._buffers[name] = value.data if isinstance(value, Tensor) else np.asarray(value)
+            self._buffers[name] = _buffer_array(value, self._buffers[name])
             object.__setattr__(self, name, self._buffers[name])
             return
         for registry in (self._parameters, self._buffers, self._modules):
@@ -60,7 +75,7 @@ class Module:
 
     def register_buffer(self, name: str, value: Any) -> None:
         """A non-trainable array saved in ``state_dict`` (e.g. batch norm's running mean)."""
-        array = value.data if isinstance(value, Tensor) else np.asarray(value)
+        array = _buffer_array(value, None)
         self._buffers[name] = array
         object.__setattr__(self, name, array)
 
@@ -69,6 +84,19 @@ class Module:
             object.__setattr__(self, name, None)
         else:
             setattr(self, name, module)
+
+    # ------------------------------------------------------------------ devices
+    def to(self, device: Any) -> "Module":
+        """Move every parameter and buffer to ``device`` (``"cpu"``, ``"cuda"``) in place
+        and return ``self``. Parameters keep their identity: an optimizer built before
+        keeps working, and its state follows on its next ``step()``."""
+        return _device.move_module(self, device)
+
+    def cuda(self, device: Any = None) -> "Module":
+        return self.to("cuda" if device is None else device)
+
+    def cpu(self) -> "Module":
+        return self.to("cpu")
 
     # ------------------------------------------------------------------ running
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -154,7 +182,7 @@ class Module:
         for module_name, module in self.named_modules():
             items = list(module._parameters.items()) + list(module._buffers.items())
             for name, value in items:
-                array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+                array = value.numpy() if isinstance(value, Tensor) else backend.to_host(value)
                 state[f"{module_name}.{name}" if module_name else name] = array.copy()
         return state
 
@@ -180,7 +208,8 @@ class Module:
         for key, target in own.items():
             if key in state:
                 value = state[key]
-                target[...] = value.data if isinstance(value, Tensor) else value
+                value = value.data if isinstance(value, Tensor) else value
+                target[...] = backend.to_device(value, _device.of_array(target))
 
     def _state_targets(self) -> dict[str, np.ndarray]:
         targets: dict[str, np.ndarray] = {}

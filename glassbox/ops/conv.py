@@ -108,9 +108,8 @@ def windows(xp_: Any, kernel: Pair, stride: Pair, out_hw: Pair, layout: str = "k
     ``layout="kernel_first"`` gives (N, C, kh, kw, OH, OW), the order whose copy is the im2col
     matrix; ``"kernel_last"`` gives (N, C, OH, OW, kh, kw), handy for pooling. With dilation d
     the window's cells are d apart: cell (i, j) of window (r, c) is pixel (r·s + i·d, c·s + j·d).
-    The view must only be read (CuPy's ``as_strided`` has no ``writeable`` flag to enforce it).
+    The view must only be read (read-only on the CPU; CuPy's ``as_strided`` cannot enforce it).
     """
-    xp = backend.xp
     (kh, kw), (sh, sw), (oh, ow), (dh, dw) = kernel, stride, out_hw, dilation
     n, c = xp_.shape[:2]
     s_n, s_c, s_h, s_w = xp_.strides
@@ -120,7 +119,7 @@ def windows(xp_: Any, kernel: Pair, stride: Pair, out_hw: Pair, layout: str = "k
     else:
         shape = (n, c, oh, ow, kh, kw)
         strides = (s_n, s_c, s_h * sh, s_w * sw, s_h * dh, s_w * dw)
-    return xp.lib.stride_tricks.as_strided(xp_, shape, strides)
+    return backend.as_strided(xp_, shape, strides, writeable=False)  # read-only on the CPU
 
 
 def scatter_windows(dwin: Any, padded_shape: tuple[int, ...], stride: Pair,
@@ -342,8 +341,9 @@ def chunk_columns(xc: Any, n0: int, n1: int, m_max: int, kernel: Pair, stride: P
     else:
         buf = xc[:, n0:n1]
     s_c, s_n, s_h, s_w = buf.strides
-    view = xp.lib.stride_tricks.as_strided(
-        buf, (c, kh, kw, m, oh, ow), (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
+    view = backend.as_strided(
+        buf, (c, kh, kw, m, oh, ow), (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw),
+        writeable=False)
     cols = workspace(("cols",), (c * kh * kw * m_max * oh * ow,), xc.dtype)
     cols = cols[:c * kh * kw * m * oh * ow].reshape(c, kh, kw, m, oh, ow)
     cols[...] = view
@@ -372,7 +372,7 @@ def add_chunk_input_grad(dflat: Any, dcols: Any, n0: int, m: int, padded_hw: Pai
         for i in range(kh):
             for j in range(kw):
                 begin = n0 * image + i * dh * wp + j * dw
-                target = xp.lib.stride_tricks.as_strided(
+                target = backend.as_strided(
                     dflat[:, begin:], (c, m, run), (dflat.strides[0], image * item, item))
                 target += d5[:, i, j, :, :run]
         return
@@ -406,8 +406,9 @@ def columns_channel_major(padded: Any, kernel: Pair, stride: Pair, out_hw: Pair,
     if kh == kw == 1:
         view = padded[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw]
     else:
-        view = xp.lib.stride_tricks.as_strided(
-            padded, (c, kh, kw, n, oh, ow), (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
+        view = backend.as_strided(
+            padded, (c, kh, kw, n, oh, ow), (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw),
+            writeable=False)
     return xp.ascontiguousarray(view).reshape(c * kh * kw, n * oh * ow)
 
 

@@ -16,16 +16,16 @@ import numpy as np
 
 from .. import backend
 from ..core.function import Function
-from ..random import default_generator
 
 
-def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any) -> Any:
-    """d / keep_prob: 0 with probability p, 1/keep_prob otherwise, from the global generator."""
-    xp = backend.xp
+def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any, like: Any = None) -> Any:
+    """d / keep_prob: 0 with probability p, 1/keep_prob otherwise, from the global generator,
+    drawn on the device of the array ``like`` (default: ``backend.xp``)."""
+    xp = backend.xp if like is None else backend.array_module(like)
     keep_prob = 1.0 - p
     if keep_prob <= 0.0:
         return xp.zeros(shape, dtype=dtype)
-    draws = xp.asarray(default_generator().random(shape, dtype=np.float32))
+    draws = backend.generator(xp).random(shape, dtype=np.float32)
     mask = xp.asarray(draws < keep_prob, dtype=dtype)
     mask *= mask.dtype.type(1.0 / keep_prob)
     return mask

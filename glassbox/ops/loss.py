@@ -27,8 +27,11 @@ def check_class_labels(target: Any, num_classes: int, where: str) -> None:
     """Reject labels outside [0, num_classes) by naming the offending value."""
     if target.dtype.kind not in "iu":
         raise TypeError(f"{where}: class labels must be integers, got dtype {target.dtype}")
-    if target.size and (target.min() < 0 or target.max() >= num_classes):
-        bad = target[(target < 0) | (target >= num_classes)].reshape(-1)[0]
+    if not target.size:
+        return
+    low, high = backend.value_range(target)  # no device round trip for loader batches
+    if low < 0 or high >= num_classes:
+        bad = low if low < 0 else high
         raise ValueError(
             f"{where}: label {int(bad)} is outside [0, {num_classes}) for {num_classes} classes"
         )
@@ -149,7 +152,7 @@ class BinaryCrossEntropy(Function):
                 "apply sigmoid first or use binary_cross_entropy_with_logits"
             )
         self.probs, self.target, self.reduction = probs, target, reduction
-        with xp.errstate(divide="ignore"):
+        with backend.errstate(divide="ignore"):
             log_p = xp.maximum(xp.log(probs), -100)
             log_q = xp.maximum(xp.log1p(-probs), -100)
         return _reduce(-(target * log_p + (1 - target) * log_q), reduction)

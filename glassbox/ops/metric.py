@@ -113,7 +113,7 @@ class Contrastive(Function):
 
     def backward(self, grad: Any) -> tuple[Any, Any, None]:
         xp = backend.xp
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with backend.errstate(divide="ignore", invalid="ignore"):
             pull = xp.where(self.d > 0, self.hinge / self.d, 0)
         coef = 2 * (self.y - (1 - self.y) * pull)  # ∂ℓᵢ/∂δᵢ = coefᵢ δᵢ
         coef *= _scale_back(grad, self.delta.shape[0], self.reduction).reshape(-1)

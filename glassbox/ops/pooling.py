@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..core.function import Function
 from .conv import Padding2d, Pair, crop, pad_input, scatter_windows, windows
@@ -54,11 +56,11 @@ def window_counts(n: int, f: int, s: int, out: int, pad: tuple[int, int],
                   count_include_pad: bool) -> Any:
     """Cells per output position along one axis that an average divides by: window
     [i·s, i·s + f) of the padded axis, cut to the padded input [0, p₀ + n + p₁) (PyTorch's
-    ``count_include_pad=True``) or to the real input [p₀, p₀ + n) (False)."""
-    xp = backend.xp
-    start = xp.arange(out) * s
+    ``count_include_pad=True``) or to the real input [p₀, p₀ + n) (False). Geometry only:
+    computed on the host, so deciding on it never waits for the device."""
+    start = np.arange(out) * s
     lo, hi = (0, pad[0] + n + pad[1]) if count_include_pad else (pad[0], pad[0] + n)
-    return xp.minimum(start + f, hi) - xp.maximum(start, lo)
+    return np.minimum(start + f, hi) - np.maximum(start, lo)
 
 
 def memory_order(x: Any) -> tuple[Any, bool]:
@@ -190,7 +192,8 @@ class AvgPool2d(Function):
         if bool((counts[0] == kernel[0]).all()) and bool((counts[1] == kernel[1]).all()):
             self.scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
         else:  # per-window 1/|window|, shape (OH, OW)
-            self.scale = (1.0 / (counts[0][:, None] * counts[1][None, :])).astype(x.dtype)
+            scale = 1.0 / (counts[0][:, None] * counts[1][None, :])
+            self.scale = xp.asarray(scale.astype(x.dtype))
         x, self.swapped = memory_order(x)
         padding = reach
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding

@@ -3,14 +3,16 @@
     >>> opt = glassbox.optim.Adam(model.parameters(), lr=1e-3)
     >>> opt.zero_grad(); loss.backward(); opt.step()
 """
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .momentum import Momentum
-from .optimizer import Optimizer
+from .optimizer import Optimizer, OptimizerWarning
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW"]
+__all__ = ["Optimizer", "OptimizerWarning", "SGD", "Momentum", "Adagrad", "Adadelta", "RMSprop",
+           "Adam", "AdamW"]
 
 from . import lr_scheduler
 from .lr_scheduler import (

@@ -12,13 +12,16 @@ sum may start at ``initial_accumulator_value`` instead of 0:
 
     V_0 = initial_accumulator_value
     V_t = V_{t−1} + g_t²
-    w_{t+1} = w_t − lr · g_t / (√V_t + ε)
+    w_{t+1} = w_t − lr_t · g_t / (√V_t + ε),   lr_t = lr / (1 + (t − 1) · lr_decay)
+
+(``lr_decay`` = 0 by default, then lr_t = lr.)
 
 PyTorch-style pseudocode of one step for one parameter::
 
     g = p.grad + weight_decay * p
+    clr = lr / (1 + (t - 1) * lr_decay)
     V.addcmul_(g, g)
-    p.addcdiv_(g, V.sqrt().add_(eps), value=-lr)
+    p.addcdiv_(g, V.sqrt().add_(eps), value=-clr)
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, ParamsT
+from .optimizer import NON_NEGATIVE, Optimizer, ParamsT
 
 
 class Adagrad(Optimizer):
@@ -35,15 +38,23 @@ class Adagrad(Optimizer):
     Args:
         params: tensors to optimize, or parameter-group dicts.
         lr: learning rate (≥ 0).
+        lr_decay: the rate at step t is lr / (1 + (t − 1)·lr_decay) (≥ 0).
         eps: added to √V for numerical stability (≥ 0).
         weight_decay: L2 penalty λ; the gradient becomes g + λ·w.
         initial_accumulator_value: starting value V_0 of the sum (≥ 0).
     """
 
-    def __init__(self, params: ParamsT | Iterable[Any], lr: float = 0.01, eps: float = 1e-10,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0) -> None:
-        super().__init__(params, lr=lr, eps=eps, weight_decay=weight_decay,
+    rules = {**Optimizer.rules, "lr_decay": NON_NEGATIVE, "eps": NON_NEGATIVE,
+             "initial_accumulator_value": NON_NEGATIVE}
+
+    def __init__(self, params: ParamsT | Iterable[Any], lr: float = 0.01, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10) -> None:
+        super().__init__(params, lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                          initial_accumulator_value=initial_accumulator_value)
+
+    def _eps_divides(self, group: dict[str, Any]) -> bool:
+        return group["initial_accumulator_value"] == 0.0  # V = 0 until a gradient is nonzero
 
     def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
         return {"sum": backend.xp.full_like(w, group["initial_accumulator_value"])}
@@ -57,5 +68,5 @@ class Adagrad(Optimizer):
         xp.sqrt(v, out=tmp)
         tmp += group["eps"]                      # √V + ε
         xp.divide(g, tmp, out=tmp)
-        tmp *= group["lr"]
-        xp.subtract(w, tmp, out=w)               # w = w − lr·g/(√V + ε)
+        tmp *= group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
+        xp.subtract(w, tmp, out=w)               # w = w − lr_t·g/(√V + ε)

@@ -17,6 +17,13 @@ folds both corrections into scalars instead. With c1 = 1 − β1^t and c2 = 1 �
 (multiply numerator and denominator by √c2), so each step uses the scalar step size
 ``lr·√c2/c1`` and the denominator ``√V + ε·√c2``: the same update, two passes fewer.
 
+``amsgrad=True`` (Reddi et al., "On the convergence of Adam and beyond", as PyTorch does
+it) divides by the largest second moment seen so far instead of the current one, so a
+coordinate's step size never grows back after a large gradient:
+
+    V^max_t = max(V^max_{t−1}, V_t),   V^max_0 = 0
+    w_{t+1} = w_t − lr · m̂_t / (√(V^max_t / (1 − β2^t)) + ε)
+
 ``Adam``'s ``weight_decay`` λ is L2 regularization, g ← g + λ·w, which then gets
 divided by √V̂ like the rest of the gradient. ``AdamW`` instead shrinks the weights
 directly, w ← w − lr·λ·w, before the Adam step, so the decay is not rescaled per
@@ -28,6 +35,7 @@ PyTorch-style pseudocode of one step for one parameter::
     else:     g = p.grad + weight_decay * p
     m.mul_(beta1).add_(g, alpha=1 - beta1)
     v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    if amsgrad: v = torch.maximum(v_max, v, out=v_max)
     c1, c2 = 1 - beta1 ** t, 1 - beta2 ** t
     p.addcdiv_(m, v.sqrt().add_(eps * sqrt(c2)), value=-lr * sqrt(c2) / c1)
 """
@@ -38,7 +46,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, ParamsT
+from .optimizer import BETAS, FLAG, NON_NEGATIVE, Optimizer, ParamsT
 
 
 class Adam(Optimizer):
@@ -50,16 +58,29 @@ class Adam(Optimizer):
         betas: (β1, β2), the decays of the two averages, each in [0, 1).
         eps: ε added to √V̂ for numerical stability (≥ 0).
         weight_decay: L2 penalty λ; the gradient becomes g + λ·w.
+        amsgrad: divide by the running maximum of V instead of V (see the module docstring).
+
+    ``eps=0`` is accepted (as in PyTorch) with an ``OptimizerWarning``: a weight whose
+    gradient is 0 gets 0/0 = NaN.
     """
+
+    rules = {**Optimizer.rules, "betas": BETAS, "eps": NON_NEGATIVE, "amsgrad": FLAG}
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad)
+
+    def _eps_divides(self, group: dict[str, Any]) -> bool:
+        return True
 
     def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
         xp = backend.xp
-        return {"exp_avg": xp.zeros_like(w), "exp_avg_sq": xp.zeros_like(w)}
+        state = {"exp_avg": xp.zeros_like(w), "exp_avg_sq": xp.zeros_like(w)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = xp.zeros_like(w)
+        return state
 
     def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
                 tmp: Any) -> None:
@@ -75,6 +96,12 @@ class Adam(Optimizer):
         xp.multiply(g, 1.0 - beta2, out=tmp)
         tmp *= g
         v += tmp
+        if group["amsgrad"]:
+            v_max = state.get("max_exp_avg_sq")
+            if v_max is None:  # amsgrad was switched on after this parameter's first step
+                v_max = state["max_exp_avg_sq"] = xp.zeros_like(w)
+            xp.maximum(v_max, v, out=v_max)      # V_max = max(V_max, V)
+            v = v_max
         c1 = 1.0 - beta1 ** t
         root_c2 = math.sqrt(1.0 - beta2 ** t)
         xp.sqrt(v, out=tmp)                      # √V + ε·√c2
@@ -93,11 +120,13 @@ class AdamW(Adam):
         betas: (β1, β2), the decays of the two averages, each in [0, 1).
         eps: ε added to √V̂ for numerical stability (≥ 0).
         weight_decay: decoupled decay λ (≥ 0); PyTorch's default 0.01.
+        amsgrad: divide by the running maximum of V instead of V.
     """
 
     _decoupled_weight_decay = True
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad)

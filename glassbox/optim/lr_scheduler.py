@@ -11,26 +11,34 @@ Usage, one ``step()`` per epoch (or per batch, for schedules counted in batches)
         train_one_epoch(...)          # uses optimizer.param_groups[i]["lr"]
         scheduler.step()
 
-A scheduler reads each parameter group's learning rate once, when it is built
-(the *base* rate η₀ of that group), and from then on sets
+As in PyTorch, the first scheduler built over an optimizer stores each group's rate as
+``group["initial_lr"]`` (the *base* rate η₀ of that group); every scheduler reads η₀ from
+there, so schedulers built one after another over the same optimizer (a warm-up and the
+decay that follows, the parts of a ``SequentialLR``) all see the same η₀, whatever order
+they are built in. From then on a scheduler sets
 
-    group["lr"] = η₀ · factor(t)        t = number of ``step()`` calls so far
+    group["lr"] = η₀ · factor(t)        t = ``last_epoch``, the number of ``step()`` calls
 
 so groups with different base rates (e.g. a smaller rate for the output layer) keep
 their ratio. Every schedule below is that closed-form ``factor(t)`` (written in its
 docstring); ``ReduceLROnPlateau`` is the exception: it reacts to a metric. Building a
 scheduler already sets the rate for t = 0.
 
-``state_dict()`` / ``load_state_dict()`` hold plain numbers (JSON-able, so a
-checkpoint's ``extra`` can carry them); the optimizer's own state dict holds the
-current rates.
+``state_dict()`` / ``load_state_dict()`` (one implementation, shared by every scheduler,
+``ReduceLROnPlateau`` included) hold plain numbers (JSON-able, so a checkpoint's
+``extra`` can carry them); the optimizer's own state dict holds the current rates and
+``initial_lr``. To resume, build the scheduler with ``last_epoch=t`` over an optimizer whose
+groups carry ``initial_lr`` (PyTorch's rule), or load its state dict.
 """
 from __future__ import annotations
 
 import bisect
 import math
-import numbers
+from functools import partial
 from typing import Any, Callable, Sequence
+
+from .. import validate as check
+from ..errors import GlassboxTypeError, InvalidArgumentError
 
 __all__ = [
     "LRScheduler", "LambdaLR", "ConstantLR", "StepLR", "MultiStepLR", "ExponentialLR",
@@ -38,50 +46,51 @@ __all__ = [
     "ReduceLROnPlateau",
 ]
 
-
-def _number(cls: str, name: str, value: Any, low: float | None = None, low_open: bool = False,
-            high: float | None = None, integer: bool = False) -> Any:
-    """``value`` checked to be a (integer) number in the given range, else a ValueError naming it."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and integer:
-        ok = float(value).is_integer()
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        kind = "an integer" if integer else "a number"
-        bounds = []
-        if low is not None:
-            bounds.append(f"{'>' if low_open else '≥'} {low:g}")
-        if high is not None:
-            bounds.append(f"≤ {high:g}")
-        raise ValueError(f"{cls}: {name} must be {kind}" + (f" {' and '.join(bounds)}" if bounds else "")
-                         + f", got {value!r}")
-    return int(value) if integer else float(value)
+_POSITIVE = partial(check.number, low=0.0, low_open=True)
+_NON_NEGATIVE = partial(check.number, low=0.0)
 
 
 def _param_groups(optimizer: Any, cls: str) -> list[dict[str, Any]]:
     groups = getattr(optimizer, "param_groups", None)
     if not groups or not all(isinstance(g, dict) and "lr" in g for g in groups):
-        raise TypeError(f"{cls}: expected an optimizer whose param_groups each have an 'lr', "
-                        f"got {type(optimizer).__name__}")
+        raise GlassboxTypeError(f"{cls}: expected an optimizer whose param_groups each have an "
+                                f"'lr', got {type(optimizer).__name__}")
     return groups
+
+
+def _initial_lrs(optimizer: Any, cls: str, last_epoch: int) -> list[float]:
+    """Each group's η₀: ``initial_lr``, set from ``lr`` by the first scheduler (PyTorch's rule)."""
+    groups = _param_groups(optimizer, cls)
+    check.integer(last_epoch=last_epoch, low=-1, where=cls)
+    for i, group in enumerate(groups):
+        if last_epoch == -1:
+            group.setdefault("initial_lr", float(group["lr"]))
+        elif "initial_lr" not in group:
+            raise InvalidArgumentError(
+                f"{cls}: param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                f"(last_epoch={last_epoch}): load the optimizer's state dict first, or build "
+                "with last_epoch=-1")
+    return [float(g["initial_lr"]) for g in groups]
 
 
 class LRScheduler:
     """Base class: subclasses define ``factor(t)``, the multiplier of each group's base rate.
 
+    Args:
+        optimizer: the optimizer whose ``param_groups[i]["lr"]`` this sets.
+        last_epoch: −1 for a new schedule; t to resume at step t + 1 (PyTorch's convention;
+            the groups must then carry ``initial_lr``).
+
     Attributes:
-        base_lrs: each group's learning rate when the scheduler was built (η₀).
+        base_lrs: each group's ``initial_lr`` (η₀).
         last_epoch: t, the number of ``step()`` calls (0 right after construction).
     """
 
-    def __init__(self, optimizer: Any) -> None:
+    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
         self.optimizer = optimizer
-        self.base_lrs = [float(g["lr"]) for g in _param_groups(optimizer, type(self).__name__)]
-        self.last_epoch = 0
-        self._apply(self.lr_at(0))
+        self.base_lrs = _initial_lrs(optimizer, type(self).__name__, last_epoch)
+        self.last_epoch = last_epoch
+        self.step()
 
     # ------------------------------------------------------------ the schedule
     def factor(self, t: int) -> float:
@@ -102,8 +111,9 @@ class LRScheduler:
     def _apply(self, lrs: list[float]) -> None:
         groups = self.optimizer.param_groups
         if len(groups) != len(lrs):
-            raise ValueError(f"{type(self).__name__}: the optimizer has {len(groups)} parameter "
-                             f"groups but the scheduler was built for {len(lrs)}")
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups but "
+                f"the scheduler was built for {len(lrs)}")
         for group, lr in zip(groups, lrs):
             group["lr"] = float(lr)
         self._last_lr = [float(lr) for lr in lrs]
@@ -113,18 +123,18 @@ class LRScheduler:
         return list(self._last_lr)
 
     # -------------------------------------------------------------- state dict
-    _not_state = ("optimizer",)
-
     def state_dict(self) -> dict[str, Any]:
-        """Plain-data state (functions such as ``LambdaLR``'s lambdas are not included)."""
+        """Plain-data state: every attribute but the optimizer and functions (``LambdaLR``'s
+        lambdas are not included, as in PyTorch); child schedulers as their state dicts."""
         return {k: _plain(v) for k, v in self.__dict__.items()
-                if k not in self._not_state and not callable(v) and not k.startswith("_sched")}
+                if k != "optimizer" and not callable(v) and not k.startswith("_sched")}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore ``state_dict()``; does not change the optimizer's current rates."""
         unknown = sorted(set(state) - set(self.state_dict()))
         if unknown:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: unknown entries {unknown}")
+            raise InvalidArgumentError(
+                f"{type(self).__name__}.load_state_dict: unknown entries {unknown}")
         for key, value in state.items():
             setattr(self, key, list(value) if isinstance(value, (list, tuple)) else value)
 
@@ -146,30 +156,33 @@ def _plain(value: Any) -> Any:
 class LambdaLR(LRScheduler):
     """η_t = η₀ · λ(t) for a function λ of your choice (one per group if a list is given)."""
 
-    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]]) -> None:
+    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         groups = _param_groups(optimizer, "LambdaLR")
         fns = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * len(groups)
         if len(fns) != len(groups) or not all(callable(f) for f in fns):
-            raise ValueError(f"LambdaLR: lr_lambda must be a function or a list of {len(groups)} "
-                             f"functions (one per parameter group), got {lr_lambda!r}")
+            raise InvalidArgumentError(
+                f"LambdaLR: lr_lambda must be a function or a list of {len(groups)} functions "
+                f"(one per parameter group), got {lr_lambda!r}")
         self._sched_fns = fns
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def lr_at(self, t: int) -> list[float]:
         return [base * float(fn(t)) for base, fn in zip(self.base_lrs, self._sched_fns)]
 
 
 class ConstantLR(LRScheduler):
-    """η_t = η₀ · factor for t < total_iters, then η₀.
+    """η_t = η₀ · factor for t < total_iters, then η₀ (PyTorch's defaults: 1/3 for 5 steps).
 
-    The defaults (factor 1, total_iters 0) give a constant rate η_t = η₀. (PyTorch's
-    ``ConstantLR`` defaults to factor 1/3 for 5 steps, a crude warm-up.)
+    ``ConstantLR(opt, factor=1.0, total_iters=0)`` is a constant rate η_t = η₀.
     """
 
-    def __init__(self, optimizer: Any, factor: float = 1.0, total_iters: int = 0) -> None:
-        self.const_factor = _number("ConstantLR", "factor", factor, 0.0, True, 1.0)
-        self.total_iters = _number("ConstantLR", "total_iters", total_iters, 0, integer=True)
-        super().__init__(optimizer)
+    def __init__(self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        where = "ConstantLR"
+        self.const_factor = check.number(factor=factor, low=0.0, high=1.0, low_open=True, where=where)
+        self.total_iters = check.non_negative_int(total_iters=total_iters, where=where)
+        super().__init__(optimizer, last_epoch)
 
     def factor(self, t: int) -> float:
         return self.const_factor if t < self.total_iters else 1.0
@@ -178,10 +191,10 @@ class ConstantLR(LRScheduler):
 class StepLR(LRScheduler):
     """Step decay: η_t = η₀ · γ^⌊t / step_size⌋ (multiply by γ every ``step_size`` steps)."""
 
-    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _number("StepLR", "step_size", step_size, 1, integer=True)
-        self.gamma = _number("StepLR", "gamma", gamma, 0.0, True)
-        super().__init__(optimizer)
+    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+        self.step_size = check.positive_int(step_size=step_size, where="StepLR")
+        self.gamma = _POSITIVE(gamma=gamma, where="StepLR")
+        super().__init__(optimizer, last_epoch)
 
     def factor(self, t: int) -> float:
         return self.gamma ** (t // self.step_size)
@@ -190,13 +203,14 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """η_t = η₀ · γ^k, k = the number of milestones ≤ t (decay by γ at each milestone)."""
 
-    def __init__(self, optimizer: Any, milestones: Sequence[int], gamma: float = 0.1) -> None:
-        ms = [_number("MultiStepLR", "each milestone", m, 0, integer=True) for m in milestones]
+    def __init__(self, optimizer: Any, milestones: Sequence[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        ms = [check.non_negative_int(milestone=m, where="MultiStepLR") for m in milestones]
         if ms != sorted(ms):
-            raise ValueError(f"MultiStepLR: milestones must be increasing, got {list(milestones)}")
+            raise InvalidArgumentError(f"MultiStepLR: milestones must be increasing, got {list(milestones)}")
         self.milestones = ms
-        self.gamma = _number("MultiStepLR", "gamma", gamma, 0.0, True)
-        super().__init__(optimizer)
+        self.gamma = _POSITIVE(gamma=gamma, where="MultiStepLR")
+        super().__init__(optimizer, last_epoch)
 
     def factor(self, t: int) -> float:
         return self.gamma ** bisect.bisect_right(self.milestones, t)
@@ -205,9 +219,9 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Exponential decay: η_t = η₀ · γ^t."""
 
-    def __init__(self, optimizer: Any, gamma: float) -> None:
-        self.gamma = _number("ExponentialLR", "gamma", gamma, 0.0, True)
-        super().__init__(optimizer)
+    def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = _POSITIVE(gamma=gamma, where="ExponentialLR")
+        super().__init__(optimizer, last_epoch)
 
     def factor(self, t: int) -> float:
         return self.gamma ** t
@@ -221,11 +235,11 @@ class InverseTimeDecay(LRScheduler):
     """
 
     def __init__(self, optimizer: Any, decay_rate: float, decay_steps: int = 1,
-                 staircase: bool = False) -> None:
-        self.decay_rate = _number("InverseTimeDecay", "decay_rate", decay_rate, 0.0)
-        self.decay_steps = _number("InverseTimeDecay", "decay_steps", decay_steps, 1, integer=True)
-        self.staircase = bool(staircase)
-        super().__init__(optimizer)
+                 staircase: bool = False, last_epoch: int = -1) -> None:
+        self.decay_rate = _NON_NEGATIVE(decay_rate=decay_rate, where="InverseTimeDecay")
+        self.decay_steps = check.positive_int(decay_steps=decay_steps, where="InverseTimeDecay")
+        self.staircase = check.boolean(staircase=staircase, where="InverseTimeDecay")
+        super().__init__(optimizer, last_epoch)
 
     def factor(self, t: int) -> float:
         p = t // self.decay_steps if self.staircase else t / self.decay_steps
@@ -233,21 +247,21 @@ class InverseTimeDecay(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine decay from η₀ to η_min over T_max steps, then held at η_min:
+    """Cosine decay from η₀ to η_min over T_max steps (PyTorch's closed form):
 
-        η_t = η_min + (η₀ − η_min) · ½ · (1 + cos(π · min(t, T_max) / T_max))
+        η_t = η_min + (η₀ − η_min) · ½ · (1 + cos(π · t / T_max))
 
-    (PyTorch keeps following the cosine back up after T_max; holding is what a
-    one-cycle decay over a whole run wants.)
+    After T_max the cosine rises again (period 2·T_max), as in PyTorch; to decay once
+    over a whole run, set T_max to the number of steps of the run.
     """
 
-    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _number("CosineAnnealingLR", "T_max", T_max, 1, integer=True)
-        self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min, 0.0)
-        super().__init__(optimizer)
+    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+        self.T_max = check.positive_int(T_max=T_max, where="CosineAnnealingLR")
+        self.eta_min = _NON_NEGATIVE(eta_min=eta_min, where="CosineAnnealingLR")
+        super().__init__(optimizer, last_epoch)
 
     def lr_at(self, t: int) -> list[float]:
-        c = 0.5 * (1.0 + math.cos(math.pi * min(t, self.T_max) / self.T_max))
+        c = 0.5 * (1.0 + math.cos(math.pi * t / self.T_max))
         return [self.eta_min + (base - self.eta_min) * c for base in self.base_lrs]
 
 
@@ -258,11 +272,13 @@ class LinearLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5) -> None:
-        self.start_factor = _number("LinearLR", "start_factor", start_factor, 0.0, True, 1.0)
-        self.end_factor = _number("LinearLR", "end_factor", end_factor, 0.0, False, 1.0)
-        self.total_iters = _number("LinearLR", "total_iters", total_iters, 1, integer=True)
-        super().__init__(optimizer)
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
+        where = "LinearLR"
+        self.start_factor = check.number(start_factor=start_factor, low=0.0, low_open=True,
+                                         high=1.0, where=where)
+        self.end_factor = check.number(end_factor=end_factor, low=0.0, high=1.0, where=where)
+        self.total_iters = check.positive_int(total_iters=total_iters, where=where)
+        super().__init__(optimizer, last_epoch)
 
     def factor(self, t: int) -> float:
         s, e = self.start_factor, self.end_factor
@@ -275,32 +291,31 @@ class SequentialLR(LRScheduler):
 
         η_t = schedulers[i].lr_at(t − milestones[i−1]),   milestones[i−1] ≤ t < milestones[i]
 
-    The schedulers must be built over the same optimizer (their base rates are the rates
-    when the first of them was built). ``ReduceLROnPlateau`` cannot take part.
+    The schedulers must be built over the same optimizer; all of them read the groups'
+    ``initial_lr``, so the order they were built in does not matter.
+    ``ReduceLROnPlateau`` cannot take part.
     """
 
-    def __init__(self, optimizer: Any, schedulers: Sequence[LRScheduler], milestones: Sequence[int]) -> None:
+    def __init__(self, optimizer: Any, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
+                 last_epoch: int = -1) -> None:
         scheds = list(schedulers)
         if not scheds or len(milestones) != len(scheds) - 1:
-            raise ValueError(f"SequentialLR: expected len(milestones) == len(schedulers) − 1, got "
-                             f"{len(scheds)} schedulers and {len(milestones)} milestones")
+            raise InvalidArgumentError(
+                f"SequentialLR: expected len(milestones) == len(schedulers) − 1, got "
+                f"{len(scheds)} schedulers and {len(milestones)} milestones")
         for s in scheds:
-            if not isinstance(s, LRScheduler):
-                raise TypeError(f"SequentialLR: {type(s).__name__} is not a closed-form LRScheduler "
-                                "(ReduceLROnPlateau cannot be sequenced)")
+            if not isinstance(s, LRScheduler) or isinstance(s, ReduceLROnPlateau):
+                raise GlassboxTypeError(
+                    f"SequentialLR: {type(s).__name__} is not a closed-form LRScheduler "
+                    "(ReduceLROnPlateau cannot be sequenced)")
             if s.optimizer is not optimizer:
-                raise ValueError("SequentialLR: every scheduler must belong to the same optimizer")
-        ms = [_number("SequentialLR", "each milestone", m, 1, integer=True) for m in milestones]
+                raise InvalidArgumentError("SequentialLR: every scheduler must belong to the same optimizer")
+        ms = [check.positive_int(milestone=m, where="SequentialLR") for m in milestones]
         if ms != sorted(ms):
-            raise ValueError(f"SequentialLR: milestones must be increasing, got {list(milestones)}")
-        base = scheds[0].base_lrs
-        for s in scheds[1:]:
-            s.base_lrs = list(base)  # built later, they saw an already-scheduled lr
+            raise InvalidArgumentError(f"SequentialLR: milestones must be increasing, got {list(milestones)}")
         self._sched_children = scheds
         self.milestones = ms
-        super().__init__(optimizer)
-        self.base_lrs = list(base)
-        self._apply(self.lr_at(0))
+        super().__init__(optimizer, last_epoch)
 
     def lr_at(self, t: int) -> list[float]:
         i = bisect.bisect_right(self.milestones, t)
@@ -326,19 +341,16 @@ def LinearWarmup(optimizer: Any, warmup_steps: int, after: LRScheduler | None = 
         factor(t) = start_factor + (1 − start_factor) · t / warmup_steps     for t < warmup_steps
         η_t = after.lr_at(t − warmup_steps)                                   afterwards
 
-    Build ``after`` first (it reads the base rates), e.g.
+    A ``SequentialLR`` of ``LinearLR`` and ``after``, e.g.
     ``LinearWarmup(opt, 5, after=CosineAnnealingLR(opt, T_max=95))``.
     """
     warm = LinearLR(optimizer, start_factor, 1.0, warmup_steps)
-    if after is not None:
-        warm.base_lrs = list(after.base_lrs)
-    after = after if after is not None else ConstantLR(optimizer)
-    after.base_lrs = list(warm.base_lrs)
+    after = after if after is not None else ConstantLR(optimizer, factor=1.0, total_iters=0)
     return SequentialLR(optimizer, [warm, after], [warmup_steps])
 
 
 # ------------------------------------------------------------------ plateau
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(LRScheduler):
     """Multiply the rates by ``factor`` when a metric stops improving.
 
     ``step(metric)`` once per epoch (usually with the validation loss). The metric
@@ -360,25 +372,24 @@ class ReduceLROnPlateau:
                  min_delta: float | None = None) -> None:
         cls = "ReduceLROnPlateau"
         groups = _param_groups(optimizer, cls)
-        if mode not in ("min", "max"):
-            raise ValueError(f"{cls}: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{cls}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+        check.one_of(mode=mode, choices=("min", "max"), where=cls)
+        check.one_of(threshold_mode=threshold_mode, choices=("rel", "abs"), where=cls)
         if min_delta is not None:
             threshold, threshold_mode = min_delta, "abs"
         self.optimizer = optimizer
         self.mode, self.threshold_mode = mode, threshold_mode
-        self.factor = _number(cls, "factor", factor, 0.0, True)
-        if self.factor >= 1.0:
-            raise ValueError(f"{cls}: factor must be < 1 (it shrinks the rate), got {factor!r}")
-        self.patience = _number(cls, "patience", patience, 0, integer=True)
-        self.threshold = _number(cls, "threshold", threshold, 0.0)
-        self.cooldown = _number(cls, "cooldown", cooldown, 0, integer=True)
-        self.eps = _number(cls, "eps", eps, 0.0)
+        # it shrinks the rate: factor in (0, 1)
+        self.factor = check.number(factor=factor, low=0.0, high=1.0, low_open=True, high_open=True,
+                                   where=cls)
+        self.patience = check.non_negative_int(patience=patience, where=cls)
+        self.threshold = _NON_NEGATIVE(threshold=threshold, where=cls)
+        self.cooldown = check.non_negative_int(cooldown=cooldown, where=cls)
+        self.eps = _NON_NEGATIVE(eps=eps, where=cls)
         mins = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)
         if len(mins) != len(groups):
-            raise ValueError(f"{cls}: min_lr has {len(mins)} values for {len(groups)} parameter groups")
-        self.min_lrs = [_number(cls, "min_lr", m, 0.0) for m in mins]
+            raise InvalidArgumentError(f"{cls}: min_lr has {len(mins)} values for {len(groups)} "
+                                       "parameter groups")
+        self.min_lrs = [_NON_NEGATIVE(min_lr=m, where=cls) for m in mins]
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
@@ -398,9 +409,10 @@ class ReduceLROnPlateau:
         try:
             current = float(metric)
         except (TypeError, ValueError):
-            raise TypeError(f"ReduceLROnPlateau.step: metric must be a number, got {metric!r}") from None
+            raise GlassboxTypeError(f"ReduceLROnPlateau.step: metric must be a number, got "
+                                    f"{metric!r}") from None
         if math.isnan(current):
-            raise ValueError("ReduceLROnPlateau.step: the metric is NaN")
+            raise InvalidArgumentError("ReduceLROnPlateau.step: the metric is NaN")
         self.last_epoch += 1
         if self.is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0
@@ -428,18 +440,8 @@ class ReduceLROnPlateau:
         self.num_reductions += changed
         return changed
 
-    def get_last_lr(self) -> list[float]:
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        unknown = sorted(set(state) - set(self.state_dict()))
-        if unknown:
-            raise ValueError(f"ReduceLROnPlateau.load_state_dict: unknown entries {unknown}")
-        for key, value in state.items():
-            setattr(self, key, list(value) if isinstance(value, (list, tuple)) else value)
+    def lr_at(self, t: int) -> list[float]:
+        raise GlassboxTypeError("ReduceLROnPlateau has no closed-form schedule: it follows a metric")
 
     def __repr__(self) -> str:
         return (f"ReduceLROnPlateau(mode={self.mode!r}, best={self.best:g}, "

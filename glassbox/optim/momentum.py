@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, ParamsT
+from .optimizer import UNIT_HALF_OPEN, Optimizer, ParamsT
 
 
 class Momentum(Optimizer):
@@ -54,6 +54,9 @@ class Momentum(Optimizer):
             over roughly the last 1 / (1 − β) = 10 gradients.
         weight_decay: L2 penalty λ; the gradient becomes g + λ·w.
     """
+
+    # β is a moving-average decay: β ≥ 1 would give the new gradient a weight 1 − β ≤ 0
+    rules = {**Optimizer.rules, "beta": UNIT_HALF_OPEN}
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float, beta: float = 0.9,
                  weight_decay: float = 0.0) -> None:

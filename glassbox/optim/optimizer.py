@@ -32,92 +32,44 @@ they may be read-only broadcast views or shared between tensors.
 """
 from __future__ import annotations
 
-import math
-import numbers
+import warnings
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import backend
+from .. import device as _device
+from .. import validate as check
 from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
+from ..errors import CheckpointError
 
 ParamsT = Iterable[Tensor] | Iterable[Mapping[str, Any]]
 
 
 # ----------------------------------------------------------------- validation
-def _invalid(name: str, expected: str, value: Any) -> ValueError:
-    return ValueError(
-        f"Received an invalid value for `{name}`, expected {expected}. "
-        f"Received: {name}={value!r}"
-    )
+# A rule checks one hyperparameter: ``rule(where="Adam", betas=(0.9, 0.999)) -> value``, raising
+# InvalidArgumentError (a ValueError) that names the optimizer, the value and what was expected.
+# Each optimizer class declares its rules in ``rules`` (PyTorch's rule where PyTorch has one);
+# values PyTorch accepts but that are almost surely a mistake get an ``OptimizerWarning``
+# from ``_check_group``.
+Rule = Callable[..., Any]
+NON_NEGATIVE: Rule = partial(check.number, low=0.0)
+UNIT_INTERVAL: Rule = partial(check.number, low=0.0, high=1.0)
+UNIT_HALF_OPEN: Rule = partial(check.number, low=0.0, high=1.0, high_open=True)
+BETAS: Rule = partial(check.sequence, length=2, each=UNIT_HALF_OPEN,
+                      expected="a pair (beta1, beta2) of numbers, each in [0, 1)")
+FLAG: Rule = check.boolean
 
 
-def _real(name: str, value: Any, expected: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise _invalid(name, expected, value)
-    return float(value)
+class OptimizerWarning(UserWarning):
+    """A hyperparameter PyTorch accepts but that almost surely breaks training."""
 
 
-def _non_negative(name: str, value: Any) -> float:
-    expected = "a non-negative number"
-    x = _real(name, value, expected)
-    if not (x >= 0.0 and math.isfinite(x)):  # also rejects NaN and inf
-        raise _invalid(name, expected, value)
-    return x
-
-
-def _unit_closed(name: str, value: Any) -> float:
-    expected = "a number in [0, 1]"
-    x = _real(name, value, expected)
-    if not 0.0 <= x <= 1.0:
-        raise _invalid(name, expected, value)
-    return x
-
-
-def _unit_half_open(name: str, value: Any) -> float:
-    expected = "a number in [0, 1)"
-    x = _real(name, value, expected)
-    if not 0.0 <= x < 1.0:
-        raise _invalid(name, expected, value)
-    return x
-
-
-def _beta_pair(name: str, value: Any) -> tuple[float, float]:
-    expected = "a pair of numbers (beta1, beta2), each in [0, 1)"
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise _invalid(name, expected, value)
-    pair = tuple(value)
-    if len(pair) != 2:
-        raise _invalid(name, expected, value)
-    try:
-        return (_unit_half_open(name, pair[0]), _unit_half_open(name, pair[1]))
-    except ValueError:
-        raise _invalid(name, expected, value) from None
-
-
-def _boolean(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise _invalid(name, "True or False", value)
-    return bool(value)
-
-
-# Every hyperparameter name any optimizer uses, with the rule its values must obey.
-# A subclass only names its hyperparameters (the keyword arguments it passes to
-# ``Optimizer.__init__``); the base class finds the rule here.
-_VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
-    "lr": _non_negative,
-    "weight_decay": _non_negative,
-    "eps": _non_negative,
-    "momentum": _non_negative,
-    "dampening": _unit_closed,
-    "nesterov": _boolean,
-    "beta": _unit_half_open,
-    "alpha": _unit_closed,
-    "betas": _beta_pair,
-    "initial_accumulator_value": _non_negative,
-}
+def warn_hyperparameter(where: str, message: str) -> None:
+    warnings.warn(f"{where}: {message}", OptimizerWarning, stacklevel=4)
 
 
 def _plain(value: Any) -> Any:
@@ -147,17 +99,20 @@ class Optimizer:
             first update. Every entry holds ``"step"``, the number of updates ``t``.
     """
 
+    #: The rule of every hyperparameter this optimizer takes (subclasses extend it).
+    rules: ClassVar[dict[str, Rule]] = {"lr": NON_NEGATIVE, "weight_decay": NON_NEGATIVE}
+
     #: ``True`` for AdamW-style weight decay ``w ← w − lr·λ·w``; ``False`` for L2 ``g ← g + λ·w``.
     _decoupled_weight_decay: bool = False
 
     def __init__(self, params: ParamsT, **defaults: Any) -> None:
         name = type(self).__name__
         for key in defaults:
-            if key not in _VALIDATORS:
-                raise TypeError(f"{name}: no validation rule for hyperparameter `{key}`")
+            if key not in self.rules:
+                raise TypeError(f"{name}: no rule for hyperparameter `{key}` in {name}.rules")
         if "lr" not in defaults or "weight_decay" not in defaults:
             raise TypeError(f"{name}: every optimizer needs `lr` and `weight_decay`")
-        self.defaults: dict[str, Any] = {k: _VALIDATORS[k](k, v) for k, v in defaults.items()}
+        self.defaults: dict[str, Any] = {k: self._checked(k, v) for k, v in defaults.items()}
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
         # Scratch arrays for the updates: one flat pool per (dtype, slot) sized for the
@@ -224,14 +179,35 @@ class Optimizer:
                     f"{name}: unknown hyperparameter `{key}` in a parameter group; "
                     f"{name} has: {', '.join(self.defaults)}"
                 )
-            group[key] = _VALIDATORS[key](key, value)
+            group[key] = self._checked(key, value)
         for key, value in self.defaults.items():
             group.setdefault(key, value)
         self._check_group(group)
         self.param_groups.append(group)
 
+    def _checked(self, key: str, value: Any) -> Any:
+        """``value`` checked by this class's rule for ``key`` (and normalised: floats, tuples)."""
+        return self.rules[key](where=type(self).__name__, **{key: value})
+
     def _check_group(self, group: dict[str, Any]) -> None:
-        """Checks that involve several hyperparameters at once (override when needed)."""
+        """Checks that involve several hyperparameters, and warnings (extend when needed).
+
+        The base warns about ``eps = 0`` where ``_eps_divides`` says ε is all that keeps a
+        zero gradient from dividing 0 by 0 (PyTorch accepts it; the weight becomes NaN)."""
+        if self._eps_divides(group) and group.get("eps") == 0.0:
+            warn_hyperparameter(type(self).__name__, (
+                "eps=0 divides 0 by 0 for every weight whose gradient (and running average) is "
+                "0, which turns those weights into NaN in one step. PyTorch accepts eps=0, but "
+                f"use eps > 0 (default {self.default_eps()!r})"))
+
+    def _eps_divides(self, group: dict[str, Any]) -> bool:
+        """True when the update divides by (something that is 0 for a zero gradient) + ε."""
+        return False
+
+    @classmethod
+    def default_eps(cls) -> Any:
+        import inspect
+        return inspect.signature(cls.__init__).parameters["eps"].default
 
     # -------------------------------------------------------------------- step
     def zero_grad(self) -> None:
@@ -250,7 +226,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        xp = backend.xp
+        on_device = backend.cuda_loaded()
         states = self.state
         scratch = self._scratch
         decoupled = self._decoupled_weight_decay
@@ -268,29 +244,32 @@ class Optimizer:
                         f"{type(self).__name__}: gradient of shape {g.shape} does not "
                         f"match its parameter of shape {w.shape}"
                     )
-                state = states.get(p)
-                if state is None:
-                    state = states[p] = {"step": 0, **self._init_state(w, group)}
-                bufs = scratch.get(p)
-                if bufs is None:
-                    bufs = scratch[p] = [self._scratch_view(w, 0), None]
-                state["step"] += 1
-                if wd != 0.0:
-                    if decoupled:  # w ← w − lr·λ·w
-                        xp.multiply(w, 1.0 - group["lr"] * wd, out=w)
-                    else:  # g ← g + λ·w, into a buffer: the gradient array is read-only to us
-                        dbuf = bufs[1]
-                        if dbuf is None:
-                            dbuf = bufs[1] = self._scratch_view(w, 1)
-                        xp.multiply(w, wd, out=dbuf)
-                        xp.add(dbuf, g, out=dbuf)
-                        g = dbuf
-                update(w, g, state, group, bufs[0])
+                with backend.using((w, g), type(self).__name__) as xp:  # on w's device
+                    state = states.get(p)
+                    if state is None:
+                        state = states[p] = {"step": 0, **self._init_state(w, group)}
+                    elif on_device:  # the model moved (Module.to): the state follows
+                        _device.follow(state, w)
+                    bufs = scratch.get(p)
+                    if bufs is None or (on_device and type(bufs[0]) is not type(w)):
+                        bufs = scratch[p] = [self._scratch_view(w, 0), None]
+                    state["step"] += 1
+                    if wd != 0.0:
+                        if decoupled:  # w ← w − lr·λ·w
+                            xp.multiply(w, 1.0 - group["lr"] * wd, out=w)
+                        else:  # g ← g + λ·w, into a buffer: the gradient array is read-only
+                            dbuf = bufs[1]
+                            if dbuf is None:
+                                dbuf = bufs[1] = self._scratch_view(w, 1)
+                            xp.multiply(w, wd, out=dbuf)
+                            xp.add(dbuf, g, out=dbuf)
+                            g = dbuf
+                    update(w, g, state, group, bufs[0])
         return loss
 
     def _scratch_view(self, w: Any, slot: int) -> Any:
         """A scratch array shaped like ``w``: a view into the shared pool ``slot``."""
-        key = (w.dtype.str, slot)
+        key = (w.dtype.str, slot, type(w))  # one pool per dtype and device
         pool = self._pools.get(key)
         if pool is None or pool.size < w.size:
             size = max(p.data.size for g in self.param_groups for p in g["params"]
@@ -298,7 +277,8 @@ class Optimizer:
             pool = self._pools[key] = backend.xp.empty(max(size, w.size), dtype=w.dtype)
             # views into the old, smaller pool would keep it alive: drop them (rebuilt lazily)
             stale = [p for p, bufs in self._scratch.items()
-                     if any(b is not None and b.dtype == w.dtype for b in bufs)]
+                     if any(b is not None and b.dtype == w.dtype and type(b) is type(w)
+                            for b in bufs)]
             for p in stale:
                 del self._scratch[p]
         return pool[: w.size].reshape(w.shape)
@@ -354,16 +334,16 @@ class Optimizer:
 
         The optimizer must have been built over the same parameters: the number of
         groups, the number of parameters in each and the shape of every state array must
-        match, or a ``ValueError`` says what differs. Nothing changes unless the whole
+        match, or a ``CheckpointError`` (a ValueError) says what differs. Nothing changes unless the whole
         dict is valid. Hyperparameters are taken from the loaded groups.
         """
         name = type(self).__name__
         if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
-            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
+            raise CheckpointError(f"{name}.load_state_dict: expected a dict with 'state' and "
                              "'param_groups' entries")
         saved_groups = list(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(
+            raise CheckpointError(
                 f"{name}.load_state_dict: the loaded state has {len(saved_groups)} parameter "
                 f"group(s), this optimizer has {len(self.param_groups)}"
             )
@@ -372,19 +352,22 @@ class Optimizer:
         for i, (saved, own) in enumerate(zip(saved_groups, self.param_groups)):
             saved_params = list(saved.get("params", []))
             if len(saved_params) != len(own["params"]):
-                raise ValueError(
+                raise CheckpointError(
                     f"{name}.load_state_dict: parameter group {i} has {len(saved_params)} "
                     f"parameter(s) in the loaded state, {len(own['params'])} in this optimizer"
                 )
             group: dict[str, Any] = {"params": own["params"]}
             for key in self.defaults:
+                if key not in saved and isinstance(self.defaults[key], bool):
+                    group[key] = self.defaults[key]  # an option added later (amsgrad): off
+                    continue
                 if key not in saved:
-                    raise ValueError(f"{name}.load_state_dict: parameter group {i} lacks "
+                    raise CheckpointError(f"{name}.load_state_dict: parameter group {i} lacks "
                                      f"hyperparameter `{key}`")
                 try:
-                    group[key] = _VALIDATORS[key](key, saved[key])
-                except ValueError as exc:
-                    raise ValueError(f"{name}.load_state_dict: parameter group {i}: {exc}") from None
+                    group[key] = self._checked(key, saved[key])
+                except (ValueError, TypeError) as exc:
+                    raise CheckpointError(f"{name}.load_state_dict: parameter group {i}: {exc}") from None
             for key, value in saved.items():  # extra entries (e.g. a scheduler's) pass through
                 if key not in group:
                     group[key] = value
@@ -393,19 +376,19 @@ class Optimizer:
             for idx, p in zip(saved_params, own["params"]):
                 by_index[int(idx)] = (p, group)
 
-        xp = backend.xp
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, saved in dict(state_dict["state"]).items():
             idx = int(key)
             if idx not in by_index:
-                raise ValueError(f"{name}.load_state_dict: state for parameter {idx}, which "
+                raise CheckpointError(f"{name}.load_state_dict: state for parameter {idx}, which "
                                  "no parameter group lists")
             p, group = by_index[idx]
-            expected = {"step": 0, **self._init_state(p.data, group)}
+            with backend.using((p.data,), name) as xp:  # the state goes to p's device
+                expected = {"step": 0, **self._init_state(p.data, group)}
             missing = set(expected) - set(saved)
             extra = set(saved) - set(expected)
             if missing or extra:
-                raise ValueError(
+                raise CheckpointError(
                     f"{name}.load_state_dict: state of parameter {idx} has entries "
                     f"{sorted(saved)}, expected {sorted(expected)}"
                 )
@@ -415,14 +398,14 @@ class Optimizer:
                 if hasattr(ref, "shape"):
                     shape = tuple(getattr(value, "shape", ()))
                     if shape != ref.shape:
-                        raise ValueError(
+                        raise CheckpointError(
                             f"{name}.load_state_dict: state '{k}' of parameter {idx} has "
                             f"shape {shape}, expected {tuple(ref.shape)} (the parameter's shape)"
                         )
-                    entry[k] = xp.array(value, dtype=p.dtype, copy=True)
+                    entry[k] = xp.asarray(np.array(backend.to_host(value), dtype=p.dtype))
                 else:
                     if hasattr(value, "shape") and tuple(value.shape) != ():
-                        raise ValueError(f"{name}.load_state_dict: state '{k}' of parameter "
+                        raise CheckpointError(f"{name}.load_state_dict: state '{k}' of parameter "
                                          f"{idx} should be a number, got shape {value.shape}")
                     number = value.item() if hasattr(value, "item") else value
                     entry[k] = int(number) if isinstance(ref, int) else float(number)

@@ -14,11 +14,21 @@ first, as in PyTorch:
     b_t = μ · b_{t−1} + g_t / (√V_t + ε),   b_0 = 0
     w_{t+1} = w_t − lr · b_t
 
+``centered=True`` (Graves 2013, as in PyTorch) also averages the gradients themselves and
+divides by an estimate of their standard deviation instead of their root mean square:
+
+    ḡ_t = β · ḡ_{t−1} + (1 − β) · g_t,   ḡ_0 = 0
+    w_{t+1} = w_t − lr · g_t / (√(V_t − ḡ_t²) + ε)
+
 PyTorch-style pseudocode of one step for one parameter::
 
     g = p.grad + weight_decay * p
     V.mul_(alpha).addcmul_(g, g, value=1 - alpha)
-    d = g / (V.sqrt() + eps)
+    if centered:
+        gbar.mul_(alpha).add_(g, alpha=1 - alpha)
+        d = g / ((V - gbar * gbar).sqrt() + eps)
+    else:
+        d = g / (V.sqrt() + eps)
     if momentum > 0:
         d = b.mul_(momentum).add_(d)
     p.sub_(lr * d)
@@ -29,7 +39,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, ParamsT
+from .optimizer import FLAG, NON_NEGATIVE, Optimizer, ParamsT, warn_hyperparameter
 
 
 class RMSprop(Optimizer):
@@ -38,22 +48,41 @@ class RMSprop(Optimizer):
     Args:
         params: tensors to optimize, or parameter-group dicts.
         lr: learning rate (≥ 0).
-        alpha: decay β of the squared-gradient average, in [0, 1].
+        alpha: decay β of the squared-gradient average (≥ 0, PyTorch's rule; above 1 the
+            new gradient gets a negative weight, so that warns).
         eps: added to √V for numerical stability (≥ 0).
         weight_decay: L2 penalty λ; the gradient becomes g + λ·w.
         momentum: momentum factor μ (≥ 0) applied to the normalized gradient.
+        centered: divide by √(V − ḡ²) (the gradient's variance) instead of √V.
     """
 
+    rules = {**Optimizer.rules, "alpha": NON_NEGATIVE, "eps": NON_NEGATIVE,
+             "momentum": NON_NEGATIVE, "centered": FLAG}
+
     def __init__(self, params: ParamsT | Iterable[Any], lr: float = 0.01, alpha: float = 0.99,
-                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
         super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                         momentum=momentum)
+                         momentum=momentum, centered=centered)
+
+    def _eps_divides(self, group: dict[str, Any]) -> bool:
+        return True
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        if group["alpha"] > 1.0:
+            warn_hyperparameter("RMSprop", (
+                f"alpha={group['alpha']!r} > 1 gives the new squared gradient the negative "
+                "weight 1 − alpha, so V can turn negative and √V NaN. PyTorch accepts it; use "
+                "alpha in [0, 1], e.g. 0.99"))
 
     def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
         xp = backend.xp
         state = {"square_avg": xp.zeros_like(w)}
         if group["momentum"] > 0.0:
             state["momentum_buffer"] = xp.zeros_like(w)
+        if group["centered"]:
+            state["grad_avg"] = xp.zeros_like(w)
         return state
 
     def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
@@ -65,7 +94,18 @@ class RMSprop(Optimizer):
         xp.multiply(g, 1.0 - alpha, out=tmp)
         tmp *= g
         v += tmp                                 #   + (1 − β)·g²
-        xp.sqrt(v, out=tmp)
+        if group["centered"]:
+            gbar = state.get("grad_avg")
+            if gbar is None:  # centered was switched on after this parameter's first step
+                gbar = state["grad_avg"] = xp.zeros_like(w)
+            gbar *= alpha                        # ḡ = β·ḡ + (1 − β)·g
+            xp.multiply(g, 1.0 - alpha, out=tmp)
+            gbar += tmp
+            xp.multiply(gbar, gbar, out=tmp)
+            xp.subtract(v, tmp, out=tmp)         # V − ḡ²
+            xp.sqrt(tmp, out=tmp)
+        else:
+            xp.sqrt(v, out=tmp)
         tmp += group["eps"]
         xp.divide(g, tmp, out=tmp)               # g / (√V + ε)
         mu = group["momentum"]

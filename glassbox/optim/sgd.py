@@ -30,7 +30,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, ParamsT
+from ..errors import InvalidArgumentError
+from .optimizer import FLAG, NON_NEGATIVE, UNIT_INTERVAL, Optimizer, ParamsT, warn_hyperparameter
 
 
 class SGD(Optimizer):
@@ -39,12 +40,17 @@ class SGD(Optimizer):
     Args:
         params: tensors to optimize, or parameter-group dicts.
         lr: learning rate (≥ 0).
-        momentum: momentum factor μ (≥ 0); 0 means plain SGD.
+        momentum: momentum factor μ (≥ 0, PyTorch's rule); 0 means plain SGD. μ ≥ 1 is
+            accepted, as in PyTorch, with an ``OptimizerWarning``: the velocity then never
+            forgets a gradient and grows without bound.
         dampening: scales the new gradient in the velocity (in [0, 1]); not applied on
             the first step, as in PyTorch.
         nesterov: use g + μ·v instead of v (needs momentum > 0 and dampening = 0).
         weight_decay: L2 penalty λ; the gradient becomes g + λ·w.
     """
+
+    rules = {**Optimizer.rules, "momentum": NON_NEGATIVE, "dampening": UNIT_INTERVAL,
+             "nesterov": FLAG}
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False,
@@ -53,11 +59,17 @@ class SGD(Optimizer):
                          nesterov=nesterov, weight_decay=weight_decay)
 
     def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
         if group["nesterov"] and (group["momentum"] <= 0.0 or group["dampening"] != 0.0):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "SGD: Nesterov momentum needs momentum > 0 and dampening = 0. Received: "
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
             )
+        if group["momentum"] >= 1.0:
+            warn_hyperparameter("SGD", (
+                f"momentum={group['momentum']!r} ≥ 1: the velocity v_t = μ·v_(t−1) + g_t then "
+                "never forgets a gradient and grows without bound, so training diverges. "
+                "PyTorch accepts it; use momentum in [0, 1), e.g. 0.9"))
 
     def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
         if group["momentum"] == 0.0:

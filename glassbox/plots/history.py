@@ -36,7 +36,9 @@ def plot_history(history: Any, path: str | os.PathLike, stopped_epoch: int | Non
                  planned_epochs: int | None = None, title: str | None = None) -> Path:
     """Loss (and accuracy, when recorded) per epoch, train vs validation, saved as a PNG.
 
-    Epochs are drawn 1-based. A dashed green line marks the best epoch (minimum ``val_loss``).
+    Epochs are drawn 1-based. ``test_*`` series (the test set evaluated after each epoch) are
+    drawn as "test", never as validation. A dashed green line marks the best epoch (minimum
+    ``val_loss``; the test set never chooses one).
     A red dotted line marks an early stop at ``stopped_epoch`` (0-based, like ``History.epoch``
     and Keras' EarlyStopping), taken from the argument, from a ``"stopped_epoch"`` entry in the
     history, or inferred as the last epoch when fewer than ``planned_epochs`` ran.
@@ -53,14 +55,14 @@ def plot_history(history: Any, path: str | os.PathLike, stopped_epoch: int | Non
     if stopped_epoch is None and planned_epochs is not None and x[-1] < planned_epochs:
         stopped_epoch = int(x[-1]) - 1
     panels = [("loss", "loss")]
-    if _series(data, "accuracy") is not None or _series(data, "val_accuracy") is not None:
+    if any(_series(data, k) is not None for k in ("accuracy", "val_accuracy", "test_accuracy")):
         panels.append(("accuracy", "accuracy"))
     fig = new_figure(fn, figsize=(5.5 * len(panels), 4))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     val_loss = _series(data, "val_loss")
     best = int(np.nanargmin(val_loss)) if val_loss is not None and not np.all(np.isnan(val_loss)) else None
     for ax, (key, label) in zip(axes, panels):
-        for prefix, name, style in (("", "train", "o-"), ("val_", "validation", "s-")):
+        for prefix, name, style in (("", "train", "o-"), ("val_", "validation", "s-"), ("test_", "test", "^-")):
             y = _series(data, prefix + key)
             if y is not None:
                 ax.plot(x[: len(y)], y, style, ms=3, label=name)

@@ -20,3 +20,13 @@ __all__ += [
     "EarlyStopping", "ModelCheckpoint", "CSVLogger", "JSONLogger", "LRSchedulerCallback",
     "GradientMonitor", "GradientWarning", "MaxNorm",
 ]
+
+# --- no silent wrong answers (issue 10): divergence detection
+from .divergence import DivergenceDetector, DivergenceWarning
+
+__all__ += ["DivergenceDetector", "DivergenceWarning"]
+
+# --- interop (issue 15): TensorBoard event files (tensorboardX is imported when training starts)
+from .tensorboard import TensorBoard
+
+__all__ += ["TensorBoard"]

@@ -15,7 +15,10 @@ The loop calls, in this order::
         on_epoch_end(epoch, logs)               # logs: the epoch's metrics, val_* included
     on_train_end(logs)
 
-``epoch`` and ``batch`` are 0-based. Every callback sees the running ``Trainer``
+``epoch`` and ``batch`` are 0-based. At each hook the callbacks run in the order given,
+except that those with a higher ``order`` run later (``ModelCheckpoint`` has order 100: it
+saves after the schedulers and early stopping have updated their state for the batch or
+epoch, so a resumed run continues from exactly that state). Every callback sees the running ``Trainer``
 as ``self.trainer`` (with ``.model``, ``.optimizer``, ``.history``, ``.epoch``, ...)
 and, for short, ``self.model`` and ``self.optimizer``. To end training early a callback sets
 ``self.trainer.stop_training = True``; the loop stops after the current batch
@@ -35,9 +38,22 @@ HOOKS = (
 
 
 class Callback:
-    """Base class: override any of the hooks; the defaults do nothing."""
+    """Base class: override any of the hooks; the defaults do nothing.
+
+    A callback whose state matters for resuming training (a scheduler's position, the
+    best value seen so far) returns it from ``state_dict()`` (JSON-friendly) and takes it
+    back in ``load_state_dict()``; ``fit(resume=...)`` restores it after ``on_train_begin``.
+    """
 
     trainer: "Trainer | None" = None
+    order: int = 0
+
+    def state_dict(self) -> dict[str, Any] | None:
+        """What a checkpoint must hold to resume this callback; None: nothing."""
+        return None
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back what ``state_dict`` returned."""
 
     def set_trainer(self, trainer: "Trainer") -> None:
         self.trainer = trainer
@@ -78,7 +94,7 @@ class CallbackList:
     """
 
     def __init__(self, callbacks: Iterable[Callback], trainer: "Trainer") -> None:
-        self.callbacks = list(callbacks)
+        self.callbacks = sorted(callbacks, key=lambda cb: getattr(cb, "order", 0))  # stable
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(
@@ -111,10 +127,28 @@ class History(Callback):
         self.history: dict[str, list[Any]] = {}
         self.epoch: list[int] = []
 
+    order = -100  # first, so that the callbacks after it see the epoch in the history
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        known = set(self.history)
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
+        self._pad_validation(known)
+
+    def _pad_validation(self, known: set[str]) -> None:
+        """Keep every list one value per epoch: NaN for the epochs without the metric (e.g.
+        not validated: appended to the lists in ``known``, put in front of lists that just
+        appeared)."""
+        import math
+
+        n = len(self.epoch)
+        for key, values in self.history.items():
+            if len(values) < n:
+                if key in known:
+                    values.append(math.nan)
+                else:
+                    values[:0] = [math.nan] * (n - len(values))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for JSON): ``{"epoch": [...], "history": {...}}``."""

@@ -7,6 +7,7 @@ plain NumPy ``.npz`` archive holding
 * ``optim/<index>/<state name>``: the optimizer's per-parameter arrays (e.g. Adam's
   moments), parameters numbered as in ``optimizer.state_dict()``;
 * ``extra/<key>``: array values of ``extra``;
+* ``trainer/...``: arrays inside the trainer state (e.g. early stopping's best weights);
 * ``__meta__``: UTF-8 JSON (as a uint8 array) with the format version, the model's
   class name and ``config`` (how to rebuild it, e.g. ``{"name": "mlp", "kwargs": {...}}``),
   the optimizer's class, parameter groups and scalar state (step counts), the epoch,
@@ -136,11 +137,36 @@ def _collect(model: Any, optimizer: Any, extra: dict[str, Any] | None
     return arrays, json_parts
 
 
+def _split_arrays(value: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
+    """``value`` with every array replaced by ``{"__array__": name}``, the arrays moved into
+    ``arrays`` under ``prefix/...`` names (so JSON metadata can refer to them)."""
+    if isinstance(value, dict):
+        return {k: _split_arrays(v, f"{prefix}/{k}", arrays) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_split_arrays(v, f"{prefix}/{i}", arrays) for i, v in enumerate(value)]
+    if hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, np.generic):
+        arrays[prefix] = _to_numpy(value)
+        return {"__array__": prefix}
+    return value
+
+
+def _join_arrays(value: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """Undo ``_split_arrays``."""
+    if isinstance(value, dict):
+        if set(value) == {"__array__"}:
+            return arrays[value["__array__"]]
+        return {k: _join_arrays(v, arrays) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_join_arrays(v, arrays) for v in value]
+    return value
+
+
 # ---------------------------------------------------------------------- save
 def save_checkpoint(path: str | os.PathLike, model: Any, optimizer: Any = None,
                     epoch: int | None = None, history: Any = None,
                     extra: dict[str, Any] | None = None,
-                    config: dict[str, Any] | None = None) -> Path:
+                    config: dict[str, Any] | None = None,
+                    trainer_state: dict[str, Any] | None = None) -> Path:
     """Write ``model`` (and optionally the optimizer, epoch, history, extras) to ``path``.
 
     Args:
@@ -152,10 +178,16 @@ def save_checkpoint(path: str | os.PathLike, model: Any, optimizer: Any = None,
         extra: any further JSON-able values (NumPy arrays are stored as arrays).
         config: how to rebuild the model, e.g. ``{"name": "mlp", "kwargs": {...}}``;
             defaults to ``model.config`` when the model has one.
+        trainer_state: ``Trainer.state_dict()`` (``ModelCheckpoint`` passes it), which
+            ``fit(resume=...)`` needs to continue the run exactly.
 
-    The global random generator's state is saved too. The write is atomic.
+    The global random generator's state is saved too. The write is atomic: when it fails
+    (e.g. the disk is full) the ``OSError`` names the file, and an earlier file of that name
+    is left intact.
     """
     arrays, parts = _collect(model, optimizer, extra)
+    if trainer_state is not None:
+        trainer_state = _split_arrays(trainer_state, "trainer", arrays)
     if config is None:
         config = getattr(model, "config", None)
     meta = {
@@ -169,6 +201,7 @@ def save_checkpoint(path: str | os.PathLike, model: Any, optimizer: Any = None,
         "history": _history_dict(history),
         "rng_state": get_rng_state(),
         "extra": parts["extra"],
+        "trainer": trainer_state,
         "sha256": _payload_hash(arrays),
     }
     try:
@@ -180,7 +213,13 @@ def save_checkpoint(path: str | os.PathLike, model: Any, optimizer: Any = None,
     def write(f: Any) -> None:
         np.savez(f, **arrays)
 
-    return atomic_write(path, write)
+    path = Path(path)
+    try:
+        return atomic_write(path, write)
+    except OSError as exc:  # a full disk, a read-only folder, ...: say which file, and what survived
+        kept = f"the previous {path.name} is intact" if path.is_file() else f"no {path.name} was written"
+        raise type(exc)(exc.errno, f"could not write the checkpoint {path}: {exc.strerror or exc} "
+                                   f"({kept})") from None
 
 
 def save_weights(path: str | os.PathLike, model: Any, config: dict[str, Any] | None = None) -> Path:
@@ -270,22 +309,15 @@ def load_checkpoint(path: str | os.PathLike, model: Any = None, optimizer: Any =
     optimizer_state = _optimizer_state(arrays, opt_info) if opt_info else None
     extra = dict(meta.get("extra") or {})
     extra.update({name[len("extra/"):]: a for name, a in arrays.items() if name.startswith("extra/")})
+    if meta.get("trainer") is not None:
+        meta["trainer"] = _join_arrays(meta["trainer"], arrays)
     hist = meta.get("history")
     ckpt = Checkpoint(
         path=path, model_state=model_state, optimizer_state=optimizer_state,
         epoch=meta.get("epoch"), history=History.from_dict(hist) if hist else None,
         config=meta.get("config"), rng_state=meta.get("rng_state"), extra=extra, meta=meta,
     )
-    if model is not None:
-        try:
-            model.load_state_dict(model_state)
-        except (KeyError, ValueError) as exc:
-            msg = exc.args[0] if exc.args else str(exc)
-            raise CheckpointError(
-                f"{path} does not fit the model {type(model).__name__} (saved from "
-                f"{meta.get('model_class')}): {msg}"
-            ) from None
-    if optimizer is not None:
+    if optimizer is not None:  # everything that can be checked before anything changes
         if optimizer_state is None:
             raise CheckpointError(f"{path} holds no optimizer state (saved without an optimizer)")
         saved_class = opt_info.get("class")
@@ -294,14 +326,43 @@ def load_checkpoint(path: str | os.PathLike, model: Any = None, optimizer: Any =
                 f"{path} holds the state of a {saved_class} optimizer, not of a "
                 f"{type(optimizer).__name__}"
             )
-        try:
-            optimizer.load_state_dict(optimizer_state)
-        except (KeyError, ValueError) as exc:
-            msg = exc.args[0] if exc.args else str(exc)
-            raise CheckpointError(f"{path} does not fit the optimizer: {msg}") from None
+    _load_all_or_nothing(path, meta, model, model_state, optimizer, optimizer_state)
     if restore_rng:
         ckpt.restore_rng()
     return ckpt
+
+
+def _load_all_or_nothing(path: Path, meta: dict[str, Any], model: Any, model_state: Any,
+                         optimizer: Any, optimizer_state: Any) -> None:
+    """Load the model's and the optimizer's states, or neither: when the second does not
+    fit, the first is put back as it was, so a failed load never leaves a half-loaded model."""
+    import copy
+
+    before_model = model.state_dict() if model is not None else None  # copies
+    before_opt = copy.deepcopy(optimizer.state_dict()) if optimizer is not None else None
+    try:
+        if model is not None:
+            try:
+                model.load_state_dict(model_state)
+            except (KeyError, ValueError) as exc:
+                msg = exc.args[0] if exc.args else str(exc)
+                raise CheckpointError(
+                    f"{path} does not fit the model {type(model).__name__} (saved from "
+                    f"{meta.get('model_class')}): {msg}"
+                ) from None
+        if optimizer is not None:
+            try:
+                optimizer.load_state_dict(optimizer_state)
+            except (KeyError, ValueError, IndexError, TypeError) as exc:
+                msg = exc.args[0] if exc.args else str(exc)
+                raise CheckpointError(f"{path} does not fit the optimizer (the model was left "
+                                      f"unchanged): {msg}") from None
+    except BaseException:
+        if before_model is not None:
+            model.load_state_dict(before_model)
+        if before_opt is not None:
+            optimizer.load_state_dict(before_opt)
+        raise
 
 
 def load_weights(path: str | os.PathLike, model: Any) -> Checkpoint:

@@ -55,6 +55,18 @@ class EarlyStopping(Callback):
         self.best_weights = None
         self.seen_metric = False
 
+    _STATE = ("wait", "best", "best_epoch", "stopped_epoch", "seen_metric")
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {k: getattr(self, k) for k in self._STATE}
+        state["best_weights"] = None if self.best_weights is None else dict(self.best_weights)
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for key in self._STATE:
+            setattr(self, key, state[key])
+        self.best_weights = state["best_weights"]
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         current = metric_value(logs, self.monitor)
         if current is None or epoch < self.start_from_epoch:

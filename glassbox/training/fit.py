@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
 
 from .. import backend
 from ..core.grad_mode import no_grad
+from ..device import batch_to, host_numbers, of_module
 from ..core.tensor import Tensor
 from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
 from .progress import ProgressBar
 from ..errors import TrainingDivergedError
+from .. import validate as check
+from . import divergence
+from .data_checks import BoundaryCheck, check_finite, check_outputs
+from .data_checks import count_correct as _count_correct
 
 
 
@@ -58,16 +64,20 @@ def as_loader(data: Any, batch_size: int | None, shuffle: bool, seed: int | None
     return DataLoader(TensorDataset(x, y), batch_size=batch_size or 32, shuffle=shuffle, seed=seed)
 
 
-def _count_correct(out: Any, y: Any) -> int | None:
-    """How many rows of logits ``out`` (N, C) put their maximum on the label; None if not a
-    classification output (then no accuracy is reported)."""
-    if out.ndim != 2 or out.shape[1] < 2:
+def _step_numbers(loss: Tensor, counted: Any) -> tuple[float, int | None]:
+    """The batch loss and correct count as Python numbers, in one device→host copy."""
+    if loss.size != 1:
+        loss.item()  # raises the usual "item(): ..." error
+    value, c = host_numbers(loss.data, counted)
+    return value, (None if c is None else int(c))
+
+
+def _correct(out: Tensor, y: Tensor, track_acc: bool | None) -> Any:
+    """The batch's correct count left on the device (fetched with the loss), or None;
+    whether the targets are multi-hot (a host test) is decided on the first batch."""
+    if track_acc is False:
         return None
-    if y.ndim == 1 and y.dtype.kind in "iu":
-        return int((out.argmax(axis=1) == y).sum())
-    if y.shape == out.shape:  # one-hot / probability targets
-        return int((out.argmax(axis=1) == y.argmax(axis=1)).sum())
-    return None
+    return _count_correct(out.data, y.data, lazy=True, multi_hot=False if track_acc else None)
 
 
 def _reraise(exc: Exception, context: str) -> None:
@@ -125,16 +135,20 @@ def _validation_schedule(freq: Any) -> Any:
                      f"1-based epochs, got {freq!r}")
 
 
-def _pad_validation(history: History, known: set[str]) -> None:
-    """Keep ``val_*`` lists one value per epoch: NaN for the epochs that were not validated
-    (appended to the lists in ``known``, put in front of lists that just appeared)."""
-    n = len(history.epoch)
-    for key, values in history.history.items():
-        if key.startswith("val_") and len(values) < n:
-            if key in known:
-                values.append(math.nan)
-            else:
-                values[:0] = [math.nan] * (n - len(values))
+def _resume_path(resume: Any) -> Any:
+    """``resume`` as a checkpoint path: a folder means its ``last.npz``."""
+    from pathlib import Path
+
+    from .checkpoint import Checkpoint
+
+    if isinstance(resume, Checkpoint):
+        return resume.path
+    path = Path(resume)
+    return path / "last.npz" if path.is_dir() else path
+
+
+# What the divergence detector carries from step to step (its reference loss and average).
+_DIVERGENCE_STATE = ("start", "average", "limit")
 
 
 # ---------------------------------------------------------------------- trainer
@@ -143,35 +157,135 @@ class Trainer:
 
     Attributes callbacks may use: ``model``, ``loss_fn``, ``optimizer``, ``history``,
     ``epoch`` (0-based, current), ``epochs`` (total), ``step`` (0-based batch index in
-    the epoch), ``steps`` (batches per epoch, or None when unknown), and
+    the epoch), ``steps`` (batches per epoch, or None when unknown), ``global_step``
+    (optimizer steps taken in the whole run), ``train_loader``, and
     ``stop_training``: set it to True to stop after the current batch.
+
+    ``state_dict()`` is what a checkpoint needs besides the model, the optimizer and the
+    global random state to continue the run bit for bit: where in the run it is (epoch,
+    batch), the epoch's running sums, the loader's position and the callbacks' states.
     """
 
     def __init__(self, model: Any, loss_fn: Any, optimizer: Any,
-                 callbacks: Iterable[Callback] = (), verbose: int = 1) -> None:
+                 callbacks: Iterable[Callback] = (), verbose: int = 1, distributed: bool = False) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.train_model, self.dist, self.world_size = model, None, 1  # train_model: what the loop calls
+        if distributed:  # data parallel over MPI ranks: glassbox/distributed/training.py
+            from ..distributed.training import DistributedContext
+
+            self.dist = DistributedContext(model)
+            self.model, self.train_model = self.dist.model, self.dist.ddp
+            self.world_size = self.dist.world_size
+            callbacks, verbose = self.dist.callbacks(callbacks, verbose)
         self.history = History()
         self.stop_training = False
         self.epoch = 0
         self.epochs = 0
         self.step = 0
         self.steps: int | None = None
+        self.global_step = 0
+        self.train_loader: Any = None
+        self._in_epoch = False
+        self._epoch_done = False
+        self._sums: dict[str, Any] = {}
         extra = [ProgressBar(verbose)] if verbose else []
         if any(isinstance(cb, ProgressBar) for cb in callbacks):
             extra = []  # the caller brought its own
         self.callbacks = CallbackList([self.history, *extra, *callbacks], self)
+        self.divergence = divergence.detector_for(callbacks)  # checks every step's loss
+        self.divergence.set_trainer(self)
 
+    # ------------------------------------------------------------ resumable state
+    def _stateful_callbacks(self) -> dict[str, Callback]:
+        """The callbacks that have a state, keyed ``ClassName#k`` (k-th of its class)."""
+        keyed: dict[str, Callback] = {}
+        counts: dict[str, int] = {}
+        for cb in self.callbacks.callbacks:
+            if cb is self.history or type(cb).state_dict is Callback.state_dict:
+                continue
+            name = type(cb).__name__
+            keyed[f"{name}#{counts.get(name, 0)}"] = cb
+            counts[name] = counts.get(name, 0) + 1
+        return keyed
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where the run is (JSON-friendly); see the class docstring."""
+        loader_state = getattr(self.train_loader, "state_dict", None)
+        mid = self._in_epoch and loader_state is not None
+        return {
+            "epoch": self.epoch if mid else self.epoch + (1 if self._epoch_done else 0),
+            "step": self.step + 1 if mid else 0,
+            "epochs": self.epochs,
+            "global_step": self.global_step,
+            "sums": dict(self._sums) if mid else {},
+            "loader": loader_state() if loader_state is not None else None,
+            "stopped": bool(self.stop_training),
+            "finished": bool(self.stop_training) or (self._epoch_done and self.epoch + 1 >= self.epochs),
+            "callbacks": {k: cb.state_dict() for k, cb in self._stateful_callbacks().items()},
+            "divergence": {k: getattr(self.divergence, k) for k in _DIVERGENCE_STATE},
+        }
+
+    def _restore(self, resume: Any) -> tuple[int, int]:
+        """Load a checkpoint written during training (weights, optimizer, history, loader,
+        callbacks, random state); returns the epoch and the batch to continue at."""
+        from .checkpoint import CheckpointError, load_checkpoint
+
+        path = _resume_path(resume)
+        ckpt = load_checkpoint(path, self.model, self.optimizer)
+        state = ckpt.meta.get("trainer")
+        if not isinstance(state, dict):
+            raise CheckpointError(f"fit: {path} holds no training state (saved by save_checkpoint "
+                                  "outside fit?); resume from a ModelCheckpoint file such as last.npz")
+        if ckpt.history is not None:
+            self.history.history, self.history.epoch = ckpt.history.history, ckpt.history.epoch
+        mine = self._stateful_callbacks()
+        lost = sorted(set(state["callbacks"]) - set(mine))
+        if lost:
+            raise CheckpointError(
+                f"fit: {path} holds the state of {', '.join(lost)}, but this fit has no such "
+                "callback: pass the same callbacks as the interrupted run")
+        for key, cb_state in state["callbacks"].items():
+            if cb_state is not None:
+                mine[key].load_state_dict(cb_state)
+        epoch, step = int(state["epoch"]), int(state["step"])
+        if state.get("stopped"):  # a callback ended that run (early stopping): it stays ended
+            epoch, step = max(epoch, self.epochs), 0
+        restore_loader = getattr(self.train_loader, "load_state_dict", None)
+        if state.get("loader") is not None and restore_loader is not None:
+            restore_loader(state["loader"])
+        elif step:
+            raise CheckpointError(f"fit: {path} was saved in the middle of epoch {epoch + 1}, but the "
+                                  "training data has no load_state_dict to continue from there")
+        elif restore_loader is None:
+            warnings.warn("fit: the training data has no state_dict/load_state_dict, so the resumed "
+                          "run cannot repeat the interrupted run's data order", RuntimeWarning, stacklevel=3)
+        for key, value in (state.get("divergence") or {}).items():
+            if key in _DIVERGENCE_STATE:  # the explosion test keeps its reference loss
+                setattr(self.divergence, key, value)
+        self.global_step = int(state["global_step"])
+        self._sums = dict(state.get("sums") or {})
+        ckpt.restore_rng()  # last: building the loaders above may have drawn from it
+        return epoch, step
+
+    # ------------------------------------------------------------------ the loop
     def fit(self, train_data: Any, val_data: Any = None, epochs: int = 1,
             batch_size: int | None = None, seed: int | None = None,
-            validation_freq: Any = 1) -> History:
+            validation_freq: Any = 1, resume: Any = None, val_name: str = "val") -> History:
         validate = _validation_schedule(validation_freq)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+        if not isinstance(val_name, str) or not val_name.isidentifier():
+            raise ValueError(f"fit: val_name must be a name such as 'val' or 'test', got {val_name!r}")
+        check.non_negative_int(epochs=epochs, where="fit")
+        if batch_size is not None:
+            check.positive_int(batch_size=batch_size, where="fit")
         if batch_size is not None and _is_loader(train_data):
             raise ValueError("fit: batch_size is only for (x, y) data; a DataLoader has its own")
         if seed is not None:
             manual_seed(seed)
-        train_loader = as_loader(train_data, batch_size, shuffle=True, seed=seed)
+        train_loader = (as_loader(train_data, batch_size, shuffle=True, seed=seed) if self.dist is None
+                        else self.dist.train_loader(train_data, batch_size, seed))
+        self.train_loader = train_loader
+        self.data_check = BoundaryCheck(train_loader, "fit")  # NaN/inf once; labels after step 1
+        self.divergence.reset()
         val_loader = None
         if val_data is not None:
             val_loader = as_loader(val_data, max(batch_size or 0, 1000), shuffle=False, where="fit (val_data)")
@@ -181,64 +295,77 @@ class Trainer:
             self.steps = None
         self.epochs = int(epochs)
         self.stop_training = False
+        self._epoch_done = False
         cbs = self.callbacks
         cbs.call("on_train_begin", {})
-        for epoch in range(self.epochs):
+        first_epoch, first_step = self._restore(resume) if resume is not None else (0, 0)
+        for epoch in range(first_epoch, self.epochs):
             self.epoch = epoch
-            cbs.call("on_epoch_begin", epoch, {})
+            self._epoch_done = False
+            cbs.call("on_epoch_begin", epoch, {"resumed_at_step": first_step} if first_step else {})
             start = time.perf_counter()
-            logs = self._train_epoch(train_loader, epoch)
+            if self.dist is not None:
+                self.dist.begin_epoch(train_loader, epoch)
+            logs = self._train_epoch(train_loader, epoch, first_step)
+            first_step = 0
+            if self.dist is not None:
+                logs = self.dist.average_logs(logs)
             if val_loader is not None and validate(epoch):
-                val = evaluate(self.model, val_loader, self.loss_fn)
-                logs.update({f"val_{k}": v for k, v in val.items()})
+                val = (evaluate(self.model, val_loader, self.loss_fn) if self.dist is None
+                       else self.dist.evaluate(self.model, val_data, self.loss_fn, val_loader.batch_size))
+                logs.update({f"{val_name}_{k}": v for k, v in val.items()})
             lr = _lr_of(self.optimizer)
             if lr is not None:
                 logs["lr"] = lr
             logs["time"] = time.perf_counter() - start
-            known = set(self.history.history)
+            self._epoch_done = True
             cbs.call("on_epoch_end", epoch, logs)
-            _pad_validation(self.history, known)
             if self.stop_training:
                 break
         cbs.call("on_train_end", {"epochs_run": len(self.history.epoch)})
         return self.history
 
-    def _train_epoch(self, loader: Any, epoch: int) -> dict[str, Any]:
-        model, loss_fn, optimizer, cbs = self.model, self.loss_fn, self.optimizer, self.callbacks
+    def _train_epoch(self, loader: Any, epoch: int, first_step: int = 0) -> dict[str, Any]:
+        model, loss_fn, optimizer, cbs = self.train_model, self.loss_fn, self.optimizer, self.callbacks
         model.train()
         batch_begin, after_backward, batch_end = (
             cbs.has("on_batch_begin"), cbs.has("on_after_backward"), cbs.has("on_batch_end"))
         summed = getattr(loss_fn, "reduction", "mean") == "sum"
-        loss_sum, seen, correct = 0.0, 0, 0
-        track_acc: bool | None = None  # decided on the first batch
-        step = -1
-        for step, batch in enumerate(loader):
+        sums = self._sums if first_step else {}
+        loss_sum, seen, correct = sums.get("loss_sum", 0.0), sums.get("seen", 0), sums.get("correct", 0)
+        track_acc: bool | None = sums.get("track_acc")  # decided on the first batch
+        self._in_epoch = True
+        step = first_step - 1
+        dev = of_module(model)
+        for step, batch in enumerate(loader, start=first_step):
             self.step = step
-            x, y = _split_batch(batch, "fit")
+            x, y = batch_to(dev, *_split_batch(batch, "fit"))  # once per step, onto the model
             if batch_begin:
                 cbs.call("on_batch_begin", step, {"size": len(x)})
             try:
                 out = model(x)
+                if self.data_check.pending:
+                    self.data_check.first_output(out, y)
                 loss = loss_fn(out, y)
             except (ValueError, TypeError, IndexError) as exc:
                 _reraise(exc, f"fit: epoch {epoch + 1}, step {step + 1}")
-            value = loss.item()
-            if not math.isfinite(value):
-                raise self._diverged(value, epoch, step)
+            value, c = _step_numbers(loss, _correct(out, y, track_acc))  # the one round trip
+            self.divergence.check(value, x, y)
             optimizer.zero_grad()
             loss.backward()
             if after_backward:
                 cbs.call("on_after_backward", step, {"loss": value})
             optimizer.step()
+            self.global_step += 1
 
             n = len(x)
             loss_sum += value if summed else value * n
             seen += n
             if track_acc is not False:
-                c = _count_correct(out.data, y.data)
                 track_acc = c is not None
                 if track_acc:
                     correct += c
+            self._sums = {"loss_sum": loss_sum, "seen": seen, "correct": correct, "track_acc": track_acc}
             if batch_end:
                 logs = {"size": n, "seen": seen, "loss": loss_sum / seen}
                 if track_acc:
@@ -246,6 +373,7 @@ class Trainer:
                 cbs.call("on_batch_end", step, logs)
             if self.stop_training:
                 break
+        self._in_epoch = False
         if seen == 0:
             raise ValueError("fit: the training data yielded no batches")
         logs = {"loss": loss_sum / seen}
@@ -253,20 +381,12 @@ class Trainer:
             logs["accuracy"] = correct / seen
         return logs
 
-    def _diverged(self, value: float, epoch: int, step: int) -> TrainingDivergedError:
-        lr = _lr_of(self.optimizer)
-        lr_text = f" (lr={lr:g})" if lr is not None else ""
-        hint = f" (e.g. {lr / 10:g})" if lr else ""
-        return TrainingDivergedError(
-            f"loss became {value} at epoch {epoch + 1}, step {step + 1}{lr_text}: the training "
-            f"diverged; try a smaller learning rate{hint}"
-        )
-
 
 # ----------------------------------------------------------------- public API
 def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any = None,
         epochs: int = 1, batch_size: int | None = None, callbacks: Iterable[Callback] = (),
-        verbose: int = 1, seed: int | None = None, validation_freq: Any = 1) -> History:
+        verbose: int = 1, seed: int | None = None, validation_freq: Any = 1,
+        resume: Any = None, val_name: str = "val", distributed: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; returns the ``History``.
 
     Args:
@@ -285,16 +405,33 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_data: Any, val_data: Any
         validation_freq: validate every N epochs (after epochs N, 2N, ...), or a collection
             of 1-based epochs to validate after. Skipped epochs have no ``val_*`` logs (so
             callbacks ignore them) and NaN in the history, which stays one value per epoch.
+        resume: a checkpoint written by ``ModelCheckpoint`` during an earlier call (a file,
+            or its folder for ``last.npz``): loads the weights, optimizer, history, the
+            callbacks' states (schedulers, early stopping, checkpointing), the loader's
+            position and the random state, and continues at the epoch and batch where it
+            was saved, up to ``epochs``. With the same data, model and callbacks the result
+            is bit-identical to a run that was never interrupted. A finished run trains no more.
+        val_name: the prefix of the ``val_data`` metrics in the logs and the history:
+            ``"test"`` when ``val_data`` is the test set (``test_loss``, ``test_accuracy``).
+        distributed: data-parallel training over the ranks of an MPI job
+            (``glassbox.distributed``): ``batch_size`` is per rank, the logged figures are
+            global, only rank 0 prints and checkpoints, an error on one rank aborts all.
 
     ``history.history`` holds per epoch ``loss``, ``accuracy`` (for class logits with
     integer or one-hot labels), ``val_loss``/``val_accuracy``, ``lr`` and ``time`` (s).
 
     Raises:
-        TrainingDivergedError: the loss became NaN or infinite (names the epoch and step,
-            1-based, and the learning rate).
+        TrainingDivergedError: the loss became NaN or infinite, or exploded (see
+            ``training/divergence.py``; names the epoch and step, 1-based, the learning rate
+            and the likely cause).
+        DataError: NaN/inf in the data or labels outside the model's classes (see
+            ``training/data_checks.py``; checked once per call, on the whole arrays).
     """
-    trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose)
-    return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq)
+    trainer = Trainer(model, loss_fn, optimizer, callbacks, verbose, distributed)
+    if trainer.dist is not None:
+        return trainer.dist.run(trainer.fit, train_data, val_data, epochs, batch_size, seed,
+                                validation_freq, resume, val_name)
+    return trainer.fit(train_data, val_data, epochs, batch_size, seed, validation_freq, resume, val_name)
 
 
 def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000) -> dict[str, float]:
@@ -303,26 +440,37 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
     Runs in eval mode without recording a graph, and restores the previous train/eval
     mode of every sub-module afterwards. ``data`` is a loader or a pair ``(x, y)``.
     """
+    check.positive_int(batch_size=batch_size, where="evaluate")
     loader = as_loader(data, batch_size, shuffle=False, where="evaluate")
+    data_check = BoundaryCheck(loader, "evaluate")
     summed = getattr(loss_fn, "reduction", "mean") == "sum"
     loss_sum, seen, correct = 0.0, 0, 0
     track_acc: bool | None = None
+    dev = of_module(model)
     with _ModeGuard(model), no_grad():
         for step, batch in enumerate(loader):
-            x, y = _split_batch(batch, "evaluate")
+            x, y = batch_to(dev, *_split_batch(batch, "evaluate"))
             try:
                 out = model(x)
-                if loss_fn is not None:
-                    value = loss_fn(out, y).item()
-                    loss_sum += value if summed else value * len(x)
+                if data_check.pending:
+                    data_check.first_output(out, y)
+                if data_check.per_batch:
+                    data_check.batch(x, y, out, step)
+                check_outputs(out, model, f"evaluate: batch {step + 1}")
+                loss = loss_fn(out, y) if loss_fn is not None else None
             except (ValueError, TypeError, IndexError) as exc:
                 _reraise(exc, f"evaluate: batch {step + 1}")
+            counted = _correct(out, y, track_acc)
+            if loss is not None:
+                value, c = _step_numbers(loss, counted)  # one device→host copy per batch
+                loss_sum += value if summed else value * len(x)
+            else:
+                c = host_numbers(counted)[0]
             seen += len(x)
             if track_acc is not False:
-                c = _count_correct(out.data, y.data)
                 track_acc = c is not None
                 if track_acc:
-                    correct += c
+                    correct += int(c)
     if seen == 0:
         raise ValueError("evaluate: the data yielded no batches")
     result: dict[str, float] = {}
@@ -339,19 +487,21 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
     ``x`` is an array/Tensor (cut into consecutive batches of ``batch_size``) or a loader
     whose batches are ``(x, ...)`` tuples or bare inputs. Eval mode, no graph.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"predict: batch_size must be a positive integer, got {batch_size!r}")
+    check.positive_int(batch_size=batch_size, where="predict")
     if _is_loader(x):
         batches: Iterable[Any] = (b[0] if isinstance(b, (tuple, list)) else b for b in x)
     else:
         data = x.data if isinstance(x, Tensor) else np.asarray(x)
         if data.ndim == 0:
             raise ValueError("predict: x must have a batch dimension, got a scalar")
+        check_finite(data, "x", "predict")
         batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
     outputs = []
+    dev = of_module(model)
     with _ModeGuard(model), no_grad():
         for xb in batches:
-            out = model(xb if isinstance(xb, Tensor) else Tensor(xb))
+            (xb,) = batch_to(dev, xb if isinstance(xb, Tensor) else Tensor(xb))
+            out = model(xb)
             outputs.append(backend.to_numpy(out.data))
     if not outputs:
         raise ValueError("predict: got no inputs")

@@ -43,6 +43,15 @@ class LRSchedulerCallback(Callback):
                              "the one fit uses")
         self._pending = False
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"scheduler": self.scheduler.state_dict(), "pending": self._pending,
+                "lrs": list(self.lrs), "group_lrs": [list(g) for g in self.group_lrs]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.scheduler.load_state_dict(state["scheduler"])
+        self._pending = bool(state["pending"])
+        self.lrs, self.group_lrs = list(state["lrs"]), [list(g) for g in state["group_lrs"]]
+
     def _record(self) -> None:
         rates = [float(g["lr"]) for g in self.scheduler.optimizer.param_groups]
         self.group_lrs.append(rates)
@@ -57,7 +66,7 @@ class LRSchedulerCallback(Callback):
         self._record()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any]) -> None:
-        if self.per == "epoch":
+        if self.per == "epoch" and not logs.get("resumed_at_step"):  # recorded before the kill
             self._record()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:

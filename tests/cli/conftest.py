@@ -29,3 +29,26 @@ def idx_dir(tmp_path):
         write_idx(folder / f"{split}-images-idx3-ubyte.gz", _images(labels, rng))
         write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
     return folder
+
+
+@pytest.fixture(scope="module")
+def idx_dir_module(tmp_path_factory):
+    """``idx_dir``, shared by the tests of one module."""
+    return _write_tiny(tmp_path_factory.mktemp("tiny"), seed=0)
+
+
+@pytest.fixture
+def make_other_idx(tmp_path):
+    """Another tiny data set (different images and labels)."""
+    return _write_tiny(tmp_path / "other", seed=1)
+
+
+def _write_tiny(folder, seed: int):
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", 300), ("t10k", 200)):
+        labels = np.arange(n) % 10
+        rng.shuffle(labels)
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", _images(labels, rng))
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    return folder

@@ -37,7 +37,9 @@ def test_train_writes_checkpoint_and_metrics_then_evaluate_agrees(idx_dir, tmp_p
     assert metrics["epochs"] == 2 and metrics["seed"] == 0
     assert len(metrics["history"]["history"]["loss"]) == 2
     assert metrics["config"] == {"name": "mlp", "kwargs": {"hidden": [32]}, "dataset": "mnist",
-                                 "input_shape": [1, 28, 28]}
+                                 "input_shape": [1, 28, 28],
+                                 "input": {"shape": [1, 28, 28], "range": [0.0, 1.0], "mean": 0.0,
+                                           "std": 1.0, "background": "dark"}}
     assert metrics["test_accuracy"] >= 0.9  # the squares are easy
     assert _accuracy(text) == pytest.approx(metrics["test_accuracy"], abs=1e-4)
     assert sorted(os.listdir(out)) == ["checkpoint.npz", "metrics.json"]

@@ -78,6 +78,25 @@ def test_standardizer_constant_feature_and_round_trip():
     np.testing.assert_allclose(s.inverse_transform(z), x, rtol=1e-6)
 
 
+def test_standardizer_constant_feature_gets_scale_one_as_in_sklearn():
+    """A feature constant in training is only centred (σ = 1), so a test value that differs
+    stays of the size of its difference instead of reaching ±1e7."""
+    x_train = np.array([[1.0, 0.0, 5.0], [3.0, 0.0, 5.0], [5.0, 0.0, 5.0]], np.float32)
+    s = Standardizer().fit(x_train)
+    np.testing.assert_array_equal(s.std[0, 1:], [1.0, 1.0])
+    x_test = np.array([[3.0, 0.5, 4.0]], np.float32)
+    np.testing.assert_allclose(s.transform(x_test), [[0.0, 0.5, -1.0]], atol=1e-6)
+    # float rounding of a constant (0.1 is not exact) is still constant
+    s2 = Standardizer().fit(np.full((1000, 1), 0.1, np.float32))
+    assert s2.std.item() == 1.0
+    # a feature that does vary, however little, keeps its σ
+    tiny = np.array([[0.0], [1e-3]], np.float32)
+    assert Standardizer().fit(tiny).std.item() == pytest.approx(5e-4)
+    # the pixel case: MNIST-like border pixel 0 in training, 1.0 in a test image
+    z = Standardizer().fit(np.zeros((50, 4), np.float32)).transform(np.ones((1, 4), np.float32))
+    np.testing.assert_array_equal(z, 1.0)
+
+
 def test_standardizer_state_round_trip():
     import json
 

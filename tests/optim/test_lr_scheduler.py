@@ -53,16 +53,18 @@ def test_inverse_time_decay_is_the_course_formula():
     np.testing.assert_allclose(run(st, 5)[:, 0], [0.2, 0.2, 0.2 / 1.5, 0.2 / 1.5, 0.1], rtol=1e-12)
 
 
-def test_cosine_annealing_and_hold():
+def test_cosine_annealing_is_pytorchs_closed_form():
     s = CosineAnnealingLR(make_opt(), T_max=4, eta_min=0.01)
-    expected = [0.01 + 0.09 * 0.5 * (1 + math.cos(math.pi * min(t, 4) / 4)) for t in range(7)]
-    got = run(s, 7)[:, 0]
+    expected = [0.01 + 0.09 * 0.5 * (1 + math.cos(math.pi * t / 4)) for t in range(9)]
+    got = run(s, 9)[:, 0]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
-    assert got[0] == pytest.approx(0.1) and got[4] == pytest.approx(0.01) and got[6] == pytest.approx(0.01)
+    # down to η_min at T_max, back up to η₀ at 2·T_max, as in PyTorch
+    assert got[0] == pytest.approx(0.1) and got[4] == pytest.approx(0.01) and got[8] == pytest.approx(0.1)
 
 
 def test_constant_lambda_linear():
-    np.testing.assert_allclose(run(ConstantLR(make_opt()), 4)[:, 0], [0.1] * 4)
+    np.testing.assert_allclose(run(ConstantLR(make_opt()), 7)[:, 0], [0.1 / 3] * 5 + [0.1] * 2)
+    np.testing.assert_allclose(run(ConstantLR(make_opt(), 1.0, 0), 4)[:, 0], [0.1] * 4)
     np.testing.assert_allclose(run(ConstantLR(make_opt(), factor=0.5, total_iters=2), 4)[:, 0],
                                [0.05, 0.05, 0.1, 0.1])
     np.testing.assert_allclose(run(LambdaLR(make_opt(), lambda t: 1 / (t + 1)), 4)[:, 0],
@@ -85,7 +87,7 @@ def test_warmup_then_cosine():
     after = CosineAnnealingLR(opt, T_max=4)
     s = LinearWarmup(opt, 2, after=after, start_factor=0.5)
     got = run(s, 8)
-    cos = [0.5 * (1 + math.cos(math.pi * min(t, 4) / 4)) for t in range(6)]
+    cos = [0.5 * (1 + math.cos(math.pi * t / 4)) for t in range(6)]
     expected = np.array([0.5, 0.75] + cos)
     np.testing.assert_allclose(got[:, 0], 0.1 * expected, rtol=1e-12)
     np.testing.assert_allclose(got[:, 1], 0.01 * expected, rtol=1e-12)
@@ -151,16 +153,18 @@ def test_state_dict_round_trip_through_json():
 
 
 def test_bad_arguments_name_the_scheduler():
-    with pytest.raises(ValueError, match="StepLR: step_size"):
+    with pytest.raises(ValueError, match="StepLR: .*`step_size`.*step_size=0"):
         StepLR(make_opt(), step_size=0)
-    with pytest.raises(ValueError, match="ExponentialLR: gamma"):
+    with pytest.raises(ValueError, match="ExponentialLR: .*`gamma`.*gamma=-1"):
         ExponentialLR(make_opt(), gamma=-1)
     with pytest.raises(TypeError, match="CosineAnnealingLR.*param_groups"):
         CosineAnnealingLR(object(), T_max=3)
     with pytest.raises(ValueError, match="MultiStepLR: milestones must be increasing"):
         MultiStepLR(make_opt(), [5, 2])
-    with pytest.raises(ValueError, match="ReduceLROnPlateau: mode"):
+    with pytest.raises(ValueError, match="ReduceLROnPlateau: .*`mode`.*mode='up'"):
         ReduceLROnPlateau(make_opt(), mode="up")
+    with pytest.raises(ValueError, match="ReduceLROnPlateau: .*`factor`.*factor=1.0"):
+        ReduceLROnPlateau(make_opt(), factor=1.0)
 
 
 def test_scheduler_drives_adam_lr():
@@ -172,3 +176,78 @@ def test_scheduler_drives_adam_lr():
     p.grad = gb.Tensor(np.ones(1), dtype=np.float64)
     opt.step()
     assert p.data[0] == pytest.approx(-0.025, rel=1e-6)  # Adam's first step moves by ≈ lr
+
+
+# ------------------------------------------------------- initial_lr, as in PyTorch
+def test_first_scheduler_stores_initial_lr_in_each_group():
+    opt = make_opt((0.1, 0.2))
+    StepLR(opt, step_size=1, gamma=0.5)
+    assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.2]
+    s2 = ExponentialLR(opt, gamma=0.9)  # built after: still reads η₀ = initial_lr
+    assert s2.base_lrs == [0.1, 0.2]
+    assert "initial_lr" in opt.state_dict()["param_groups"][0]
+
+
+@pytest.mark.parametrize("order", ["warm first", "decay first"])
+def test_sequential_lr_does_not_depend_on_construction_order(order):
+    opt = make_opt((0.1, 0.01))
+    if order == "warm first":
+        warm = LinearLR(opt, 0.5, 1.0, 2)
+        decay = ExponentialLR(opt, 0.5)
+    else:
+        decay = ExponentialLR(opt, 0.5)
+        decay.step(), decay.step()  # even after it has moved the rates
+        warm = LinearLR(opt, 0.5, 1.0, 2)
+    got = run(SequentialLR(opt, [warm, decay], milestones=[2]), 5)
+    expected = np.array([0.5, 0.75, 1.0, 0.5, 0.25])
+    np.testing.assert_allclose(got[:, 0], 0.1 * expected, rtol=1e-12)
+    np.testing.assert_allclose(got[:, 1], 0.01 * expected, rtol=1e-12)
+
+
+def test_linear_warmup_after_built_before_or_after_the_lr_changed():
+    for steps_before in (0, 3):
+        opt = make_opt()
+        after = StepLR(opt, step_size=1, gamma=0.5)
+        for _ in range(steps_before):
+            after.step()
+        got = run(LinearWarmup(opt, 2, after=after, start_factor=0.5), 5)[:, 0]
+        np.testing.assert_allclose(got, [0.05, 0.075, 0.1, 0.05, 0.025], rtol=1e-12)
+
+
+def test_resume_with_last_epoch_needs_initial_lr():
+    with pytest.raises(ValueError, match=r"StepLR: param 'initial_lr' is not specified in "
+                                         r"param_groups\[0\]"):
+        StepLR(make_opt(), step_size=2, last_epoch=3)
+    opt = make_opt()
+    s = StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(3):
+        s.step()
+    resumed_opt = make_opt()
+    resumed_opt.load_state_dict(opt.state_dict())  # carries initial_lr
+    r = StepLR(resumed_opt, step_size=2, gamma=0.5, last_epoch=3)
+    s.step()
+    assert r.last_epoch == s.last_epoch == 4
+    assert r.get_last_lr() == s.get_last_lr() == [pytest.approx(0.025)]
+
+
+def test_one_state_dict_implementation_for_every_scheduler():
+    from glassbox.optim.lr_scheduler import LRScheduler
+    assert issubclass(ReduceLROnPlateau, LRScheduler)
+    for cls in (StepLR, ReduceLROnPlateau, SequentialLR):
+        assert "state_dict" not in cls.__dict__ or cls is SequentialLR
+    opt = make_opt()
+    seq = SequentialLR(opt, [LinearLR(opt, 0.5, 1.0, 2), ExponentialLR(opt, 0.5)], milestones=[2])
+    for _ in range(3):
+        seq.step()
+    state = json.loads(json.dumps(seq.state_dict()))
+    opt2 = make_opt()
+    seq2 = SequentialLR(opt2, [LinearLR(opt2, 0.5, 1.0, 2), ExponentialLR(opt2, 0.5)], milestones=[2])
+    seq2.load_state_dict(state)
+    seq.step(), seq2.step()
+    assert seq2.get_last_lr() == seq.get_last_lr() and seq2.last_epoch == 4
+
+
+def test_plateau_cannot_be_sequenced():
+    opt = make_opt()
+    with pytest.raises(TypeError, match="ReduceLROnPlateau cannot be sequenced"):
+        SequentialLR(opt, [StepLR(opt, 1), ReduceLROnPlateau(opt)], milestones=[2])

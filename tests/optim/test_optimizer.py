@@ -185,17 +185,17 @@ def test_bad_params_arguments():
 
 # ---------------------------------------------------------------- validation
 @pytest.mark.parametrize("make,text", [
-    (lambda p: SGD(p, lr=-1), "Received an invalid value for `lr`, expected a non-negative "
-                              "number. Received: lr=-1"),
+    (lambda p: SGD(p, lr=-1), "SGD: Received an invalid value for `lr`, expected a number "
+                              ">= 0. Received: lr=-1"),
     (lambda p: SGD(p, lr=0.1, momentum=-0.5), "momentum=-0.5"),
     (lambda p: SGD(p, lr=0.1, dampening=1.5), "dampening=1.5"),
     (lambda p: SGD(p, lr="0.1"), "lr='0.1'"),
     (lambda p: SGD(p, lr=float("nan")), "lr=nan"),
-    (lambda p: SGD(p, lr=0.1, nesterov=1), "nesterov=1"),
     (lambda p: Momentum(p, lr=0.1, beta=1.0), "beta=1.0"),
     (lambda p: Adagrad(p, eps=-1e-10), "eps=-1e-10"),
     (lambda p: Adagrad(p, initial_accumulator_value=-1), "initial_accumulator_value=-1"),
-    (lambda p: RMSprop(p, alpha=1.01), "alpha=1.01"),
+    (lambda p: RMSprop(p, alpha=-0.01), "alpha=-0.01"),
+    (lambda p: Adagrad(p, lr_decay=-1), "lr_decay=-1"),
     (lambda p: RMSprop(p, weight_decay=-0.1), "weight_decay=-0.1"),
     (lambda p: Adam(p, betas=(0.9, 1.2)), r"betas=\(0.9, 1.2\)"),
     (lambda p: Adam(p, betas=0.9), "betas=0.9"),

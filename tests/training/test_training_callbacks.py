@@ -163,18 +163,25 @@ def test_progress_on_a_terminal_redraws_in_place(data, tiny_mlp):
     text = out.getvalue()
     draws = text.split("\r")[1:]
     assert len(draws) >= 10  # 200 samples / 20 = 10 batches, then the summary
-    assert "[" in draws[0] and "1/10" in draws[0] and "ETA" in draws[0]
-    assert "10/10" in draws[-2]
-    assert text.endswith("\n") and text.count("\n") == 1
+    assert any("1/10" in d for d in draws) and "10/10" in draws[-3] and "loss" in draws[-3]
+    assert text.endswith("\n") and text.count("\n") == 1  # the bar's line is replaced, not kept
     assert draws[-1].startswith("Epoch 1/1") and "val" not in draws[-1]
+
+
+def test_progress_fits_the_width(data, tiny_mlp):
+    x, y = data
+    out = _Tty()
+    _train(tiny_mlp(), x, y, ProgressBar(verbose=1, stream=out, refresh=0.0, width=60), epochs=1)
+    bars = [d for d in out.getvalue().split("\r") if "|" in d]
+    assert bars and all(len(d.rstrip("\n")) <= 60 for d in bars)  # never wraps in a 60-column terminal
 
 
 def test_progress_throttles_redraws(data, tiny_mlp):
     x, y = data
     out = _Tty()
     _train(tiny_mlp(), x, y, ProgressBar(verbose=1, stream=out, refresh=3600.0), epochs=1)
-    # only the first batch (the clock starts at 0), the last one and the summary get drawn
-    assert out.getvalue().count("\r") == 3
+    # tqdm draws the empty bar, then (throttled) nothing until it closes and the summary comes
+    assert out.getvalue().count("\r") <= 4
 
 
 def test_progress_verbose_levels(data, tiny_mlp):

@@ -120,12 +120,13 @@ def test_nan_guard_names_epoch_step_and_lr(blobs, tiny_mlp):
 
 
 def test_nan_guard_fires_before_the_update(tiny_mlp):
-    # a loss that is NaN from the start: the guard raises at epoch 1, step 1 and no step is taken
+    # NaN inputs: named as a data problem (issue 10) before any step is taken
+    from glassbox.errors import DataError
     model = tiny_mlp()
     before = {k: v.copy() for k, v in model.state_dict().items()}
     x = np.full((4, 2), np.nan, dtype=np.float32)
     y = np.array([0, 1, 0, 1])
-    with pytest.raises(TrainingDivergedError, match="epoch 1, step 1"):
+    with pytest.raises(DataError, match="fit: x has 8 NaN"):
         fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (x, y), verbose=0)
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v, before[k])
@@ -136,7 +137,8 @@ def test_bad_labels_are_reported_with_position(blobs, tiny_mlp):
     y = y.copy()
     y[3] = 7  # only 2 classes
     model = tiny_mlp()
-    with pytest.raises(ValueError, match=r"fit: epoch 1, step 1: cross_entropy: label 7 is outside \[0, 2\)"):
+    with pytest.raises(ValueError, match=r"fit: y has 1 labels outside the model's 2 classes \[0, 2\): 7 "
+                                         r"\(the first at index 3\)"):
         fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (x, y),
             batch_size=16, verbose=0)
 
@@ -182,7 +184,7 @@ def test_evaluate_without_loss_fn_and_errors(data, tiny_mlp):
     assert set(evaluate(model, (x, y))) == {"accuracy"}
     bad = y.copy()
     bad[0] = 5
-    with pytest.raises(ValueError, match="evaluate: batch 1: cross_entropy: label 5"):
+    with pytest.raises(ValueError, match=r"evaluate: y has 1 labels outside the model's 2 classes \[0, 2\): 5"):
         evaluate(model, (x, bad), nn.CrossEntropyLoss())
 
 

@@ -110,7 +110,7 @@ def test_norms_are_per_layer_l2_and_every_n_steps():
                                for i in (0, 2)])
 
     grab = Grabber()
-    mon = GradientMonitor(every=2)
+    mon = GradientMonitor(every=2, first_steps=0)
     fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), 0.1), (x, y), epochs=2, batch_size=32,
         callbacks=[grab, mon], verbose=0)
     assert mon.steps == [0, 2, 4]
@@ -133,3 +133,28 @@ def test_plot_gradient_norms_from_monitor(tmp_path):
         callbacks=[mon], verbose=0)
     out = plot_gradient_norms(mon.norms, tmp_path / "g.png", steps=mon.steps)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _blobs(n=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 20)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int64)
+
+
+def test_default_interval_sees_an_explosion_in_the_first_steps_and_no_vanishing_after():
+    """SGD lr 10 on a small ReLU MLP explodes at step 3 (loss 3000× its start), then its
+    ReLUs die (gradients 0). The default monitor must report the explosion within the
+    first steps and must not call the dead layers 'vanishing' later."""
+    from glassbox.training import DivergenceDetector
+
+    gb.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2))
+    mon = GradientMonitor(warn=False)  # the default interval
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), 10.0), _blobs(), epochs=3,
+            verbose=0, callbacks=[mon, DivergenceDetector(action="warn")])
+    kinds = [(w["step"], w["kind"]) for w in mon.warnings]
+    assert kinds and kinds[0][1] == "exploding" and kinds[0][0] < 10, kinds
+    assert not [k for k in kinds if k[1] == "vanishing"], kinds
+    assert mon.steps[:20] == list(range(20)) and mon.steps[20:22] == [20, 30]
