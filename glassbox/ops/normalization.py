@@ -34,7 +34,7 @@ def channel_view(x: Any) -> tuple[Any, bool]:
         if t.flags.c_contiguous:
             return t.reshape(1, x.shape[1], -1), True
     if not x.flags.c_contiguous:
-        x = backend.xp.ascontiguousarray(x)
+        x = backend.array_module(x).ascontiguousarray(x)
     return x.reshape(x.shape[0], x.shape[1], -1), False
 
 
@@ -61,11 +61,10 @@ def batch_stats(x: Any) -> tuple[Any, Any]:
     Two passes (the mean, then the squared deviations), each a pairwise sum along the
     channel's values: accurate in float32 also when |μ| ≫ σ, where Σz²/m − μ² is not."""
     x3, _ = channel_view(x)
-    m = x3.shape[0] * x3.shape[2]
-    mean = x3.sum(axis=(0, 2)) / x.dtype.type(m)
+    mean = x3.mean(axis=(0, 2))
     centred = x3 - mean.reshape(1, -1, 1)
-    backend.xp.square(centred, out=centred)
-    return mean, centred.sum(axis=(0, 2)) / x.dtype.type(m)
+    backend.array_module(x).square(centred, out=centred)  # called outside an op: the array's module
+    return mean, centred.mean(axis=(0, 2))
 
 
 def _per_channel(v: Any, ndim: int) -> Any:
