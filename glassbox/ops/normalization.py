@@ -104,7 +104,9 @@ class BatchNorm(Function):
             return from_channel_view(out, x.shape, self.channel_major)
         x_hat = x3 - mean.reshape(1, -1, 1)
         x_hat *= inv_std.reshape(1, -1, 1)
-        self.x_hat, self.inv_std, self.training = x_hat, inv_std, training
+        # kept in x's own shape (a view) so subclasses (SyncBatchNorm) see the usual ẑ
+        self.x_hat = from_channel_view(x_hat, x.shape, self.channel_major)
+        self.inv_std, self.training = inv_std, training
         self.weight, self.shape = weight, x.shape
         if weight is None:
             out = x_hat.copy() if bias is None else x_hat + bias.reshape(1, -1, 1)
@@ -117,7 +119,7 @@ class BatchNorm(Function):
     def backward(self, grad: Any) -> tuple[Any, ...]:
         xp = backend.xp
         needs = self.needs_input_grad
-        x_hat = self.x_hat
+        x_hat, _ = channel_view(self.x_hat)   # the (A, C, B) view again, no copy
         g = like_channel_view(grad, self.channel_major)
         # Σ g·ẑ without a temporary the size of the activation
         sum_dy_xhat = xp.einsum("acb,acb->c", g, x_hat) if (self.training and needs[0]) or \
