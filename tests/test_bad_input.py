@@ -584,3 +584,17 @@ def test_load_mnist_with_a_mistyped_root_does_not_fall_back(tmp_path, monkeypatc
     raises(DatasetNotFoundError, lambda: load_mnist(typo, download=False, progress=False), str(typo))
     (x, _), _ = load_mnist(download=False, progress=False)  # without a root, $GLASSBOX_DATA is used
     assert len(x) == 20
+
+
+def test_divergence_names_a_warned_hyperparameter_as_the_cause():
+    """SGD(momentum=1.5) is accepted (as in PyTorch) with a warning; when the run then
+    diverges, the message blames the momentum, not the learning rate."""
+    x, y = blobs(256)
+    model = tiny()
+    with pytest.warns(OptimizerWarning):
+        opt = SGD(model.parameters(), lr=0.05, momentum=1.5)
+    with np.errstate(all="ignore"):
+        msg = raises(TrainingDivergedError,
+                     lambda: fit(model, nn.CrossEntropyLoss(), opt, (x, y), epochs=50, verbose=0, seed=0),
+                     "diverged", "Likely cause: SGD: momentum=1.5 ≥ 1")
+    assert "learning rate is too large" not in msg

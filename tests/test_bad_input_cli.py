@@ -94,7 +94,6 @@ def test_a_healthy_run_succeeds_and_saves(data_dir, tmp_path):
     ("--weight-decay", "-0.1", "--weight-decay"),
     ("--label-smoothing", "1.0", "--label-smoothing"),
     ("--dropout", "1.5", "--dropout"),
-    ("--momentum", "-0.5", "--momentum"),
     ("--hidden", "a,b", "--hidden"),
     ("--model", "no-such-model", "no-such-model"),
     ("--optimizer", "lbfgs", "lbfgs"),
@@ -104,6 +103,21 @@ def test_bad_train_arguments(data_dir, tmp_path, flag, value, name):
     proc, out = train(data_dir, tmp_path, flag, value)
     fails(proc, 2, name, value)
     assert not (out / "checkpoint.npz").exists()
+
+
+def test_momentum_follows_the_optimizers_rules(data_dir, tmp_path):
+    """One rule, the API's: the averaged Momentum refuses β ≥ 1; SGD accepts μ ≥ 1 as PyTorch
+    does, with a warning, and the divergence detector then stops the run."""
+    proc, _ = train(data_dir, tmp_path, "--optimizer", "momentum", "--momentum", "1.0")
+    fails(proc, 2, "Momentum", "beta=1.0", "[0, 1)")
+    proc, _ = train(data_dir, tmp_path, "--optimizer", "sgd", "--momentum", "-0.5")
+    fails(proc, 2, "SGD", "momentum=-0.5")
+    proc, _ = train(data_dir, tmp_path, "--momentum", "0.9")  # adam has betas, not momentum
+    fails(proc, 2, "--momentum does not apply to adam")
+    proc, out = train(data_dir, tmp_path, "--optimizer", "sgd", "--momentum", "1.5", "--epochs", "20")
+    assert "OptimizerWarning" in proc.stderr and "momentum=1.5 ≥ 1" in proc.stderr
+    if proc.returncode != 0:
+        fails(proc, 1, "diverged")
 
 
 def test_early_stopping_without_a_validation_split(data_dir, tmp_path):
