@@ -380,15 +380,19 @@ def _plain_index(index: Any) -> Any:
     return index
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Create a tensor (a copy of ``data``), like ``torch.tensor``."""
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None) -> Tensor:
+    """Create a tensor (a copy of ``data``, on ``device`` if given), like ``torch.tensor``."""
     t = Tensor(_as_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
+    if device is not None:
+        t.data = backend.to_device(t.data, _device.as_device(device, where="tensor"))
     return t
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
-    """Wrap ``data`` as a tensor without copying when it is already an array of that dtype."""
-    return data if isinstance(data, Tensor) and dtype is None else Tensor(data, dtype=dtype)
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Wrap ``data`` as a tensor without copying when it is already an array of that dtype
+    (and on ``device``, when given)."""
+    t = data if isinstance(data, Tensor) and dtype is None else Tensor(data, dtype=dtype)
+    return t if device is None else t.to(device)
 
 
 # The ops import Tensor, so they are imported after it is defined.
