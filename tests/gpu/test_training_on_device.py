@@ -241,3 +241,14 @@ def test_cli_train_options_on_the_device(cuda, tiny_idx, tmp_path, options):
                  "--batch-size", "20", "--quiet", "--seed", "3", "--device", "cuda",
                  *options]) == 0
     assert main(["evaluate", str(out / "checkpoint.npz"), "--data", str(tiny_idx)]) == 0
+
+
+def test_augmentation_returns_the_batch_on_its_device(cuda):
+    from glassbox.data.augment import RandomShift
+
+    x = gb.tensor(np.random.default_rng(0).random((2, 1, 6, 6), dtype=np.float32))
+    gb.manual_seed(1)
+    host = RandomShift(1)(x, np.random.default_rng(2))
+    dev = RandomShift(1)(x.to("cuda"), np.random.default_rng(2))
+    assert host.device.type == "cpu" and dev.device.type == "cuda"
+    np.testing.assert_array_equal(dev.numpy(), host.numpy())
