@@ -2,6 +2,7 @@
 stack, pad. Their backward moves the gradient back the same way."""
 from __future__ import annotations
 
+import itertools
 from typing import Any, Sequence
 
 from .. import backend
@@ -68,7 +69,8 @@ class Concatenate(Function):
 
     def forward(self, *xs: Any, axis: int = 0) -> Any:
         self.axis = axis
-        self.bounds = backend.xp.cumsum([x.shape[axis] for x in xs])[:-1].tolist()
+        # split points: shape arithmetic on the host (a device cumsum would need a round trip)
+        self.bounds = list(itertools.accumulate(x.shape[axis] for x in xs))[:-1]
         return backend.xp.concatenate(xs, axis=axis)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:

@@ -252,3 +252,12 @@ def test_augmentation_returns_the_batch_on_its_device(cuda):
     dev = RandomShift(1)(x.to("cuda"), np.random.default_rng(2))
     assert host.device.type == "cpu" and dev.device.type == "cuda"
     np.testing.assert_array_equal(dev.numpy(), host.numpy())
+
+
+def test_concatenate_costs_no_round_trip(cuda):
+    a = gb.randn(2, 3, device="cuda").requires_grad_()
+    b = gb.randn(2, 5, device="cuda").requires_grad_()
+    cuda.reset_transfers()
+    out = gb.cat([a, b], 1)
+    out.backward(gb.ones(2, 8, device="cuda"))
+    assert cuda.transfers["to_host"] == 0 and a.grad.shape == (2, 3) and b.grad.shape == (2, 5)
