@@ -40,7 +40,8 @@ MODULES = [
         "glassbox.training.early_stopping", "glassbox.training.model_checkpoint",
         "glassbox.training.lr_callback", "glassbox.training.loggers", "glassbox.training.gradient_monitor",
         "glassbox.training.tensorboard"]),
-    ("Interop: ONNX and safetensors", ["glassbox.onnx.export", "glassbox.onnx.verify", "glassbox.serialization"]),
+    ("Interop: ONNX and safetensors", ["glassbox.onnx.export", "glassbox.onnx.importer", "glassbox.onnx.verify",
+                                       "glassbox.serialization"]),
     ("Models, metrics, tools", [
         "glassbox.models", "glassbox.models.autoencoder", "glassbox.models.siamese", "glassbox.summary",
         "glassbox.metrics", "glassbox.plots", "glassbox.tune", "glassbox.detect", "glassbox.lessons",
