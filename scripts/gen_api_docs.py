@@ -41,6 +41,10 @@ MODULES = [
         "glassbox.training.lr_callback", "glassbox.training.loggers", "glassbox.training.gradient_monitor",
         "glassbox.training.tensorboard"]),
     ("Interop: ONNX and safetensors", ["glassbox.onnx.export", "glassbox.onnx.verify", "glassbox.serialization"]),
+    ("Data parallel: glassbox.distributed", [
+        "glassbox.distributed.comm", "glassbox.distributed.ddp", "glassbox.distributed.sampler",
+        "glassbox.distributed.sync_batchnorm", "glassbox.distributed.training",
+        "glassbox.distributed.launch"]),
     ("Models, metrics, tools", [
         "glassbox.models", "glassbox.models.autoencoder", "glassbox.models.siamese", "glassbox.summary",
         "glassbox.metrics", "glassbox.plots", "glassbox.tune", "glassbox.detect", "glassbox.lessons",
