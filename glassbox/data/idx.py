@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..errors import DataError, GlassboxTypeError, InvalidArgumentError
+
 IDX_TYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
@@ -78,7 +80,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     reject it with a message naming the file.
 
     Raises:
-        ValueError: the file is not IDX (magic bytes shown), is truncated (expected and
+        DataError (a ValueError): the file is not IDX (magic bytes shown), is truncated (expected and
             actual byte counts shown) or has bytes after the data the header announces.
     """
     path = Path(path)
@@ -86,9 +88,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         try:
             head = f.read(4)
         except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"read_idx: {path} is not a readable gzip file: {exc}") from exc
+            raise DataError(f"read_idx: {path} is not a readable gzip file: {exc}") from exc
         if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_TYPES or head[3] == 0:
-            raise ValueError(
+            raise DataError(
                 f"read_idx: {path} is not an IDX file: expected a magic number 0x0000TTDD "
                 f"(TT a type code in {{{', '.join(f'0x{c:02x}' for c in IDX_TYPES)}}}, DD the "
                 f"number of dimensions >= 1), found {_describe_magic(head)}"
@@ -96,7 +98,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         dtype, ndim = IDX_TYPES[head[2]], head[3]
         dims_bytes = f.read(4 * ndim)
         if len(dims_bytes) < 4 * ndim:
-            raise ValueError(
+            raise DataError(
                 f"read_idx: {path} is truncated: the header announces {ndim} dimensions "
                 f"({4 * ndim} bytes of sizes) but only {len(dims_bytes)} bytes follow the magic number"
             )
@@ -107,15 +109,15 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             got, cut = _read_into(f, memoryview(out.reshape(-1)).cast("B"))
             extra = len(f.read(1)) if got == expected else 0
         except (OSError, zlib.error) as exc:
-            raise ValueError(f"read_idx: {path}: corrupt gzip data: {exc}") from exc
+            raise DataError(f"read_idx: {path}: corrupt gzip data: {exc}") from exc
     if got < expected:
         how = " (the gzip stream ends early)" if cut else ""
-        raise ValueError(
+        raise DataError(
             f"read_idx: {path} is truncated{how}: header says shape {shape} of {dtype.name}, "
             f"i.e. {expected} bytes of data, but only {got} bytes are present"
         )
     if extra:
-        raise ValueError(
+        raise DataError(
             f"read_idx: {path} has more data than its header says: shape {shape} of "
             f"{dtype.name} is {expected} bytes, but the file goes on after that"
         )
@@ -130,12 +132,12 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool | None 
     array = np.ascontiguousarray(array)
     native = array.dtype.newbyteorder("=")
     if native not in _CODES:
-        raise TypeError(
+        raise GlassboxTypeError(
             f"write_idx: dtype {array.dtype} has no IDX type code; use one of "
             f"{sorted(str(d) for d in _CODES)}"
         )
     if array.ndim == 0 or array.ndim > 255:
-        raise ValueError(f"write_idx: need 1 to 255 dimensions, got {array.ndim}")
+        raise InvalidArgumentError(f"write_idx: need 1 to 255 dimensions, got {array.ndim}")
     code = _CODES[native]
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     body = array.astype(IDX_TYPES[code], copy=False).tobytes()

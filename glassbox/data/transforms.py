@@ -10,6 +10,8 @@ import numpy as np
 
 from .. import backend
 from ..core.tensor import Tensor
+from ..errors import (DataError, GlassboxRuntimeError, GlassboxTypeError, InvalidArgumentError,
+                      ShapeError)
 
 Axis = int | tuple[int, ...] | None
 
@@ -36,14 +38,14 @@ def one_hot(labels: Any, num_classes: int, dtype: Any = np.float32) -> Any:
     """
     y, as_tensor = _split(labels)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: labels must be integers, got dtype {y.dtype}")
+        raise GlassboxTypeError(f"one_hot: labels must be integers, got dtype {y.dtype}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"one_hot: num_classes must be a positive integer, got {num_classes!r}")
+        raise InvalidArgumentError(f"one_hot: num_classes must be a positive integer, got {num_classes!r}")
     bad = (y < 0) | (y >= num_classes)
     if bad.any():
         where = np.argwhere(bad)[0]
         pos = tuple(int(i) for i in where)
-        raise ValueError(
+        raise DataError(
             f"one_hot: label {int(y[pos])} at index {pos if len(pos) != 1 else pos[0]} is outside "
             f"[0, {num_classes}) ({int(bad.sum())} labels out of range in total)"
         )
@@ -58,7 +60,7 @@ def normalize(x: Any, mean: Any, std: Any) -> Any:
     mean = np.asarray(mean, dtype=arr.dtype if arr.dtype.kind == "f" else np.float32)
     std = np.asarray(std, dtype=mean.dtype)
     if not (std > 0).all():
-        raise ValueError(f"normalize: std must be > 0 everywhere, got min {std.min()!r}")
+        raise InvalidArgumentError(f"normalize: std must be > 0 everywhere, got min {std.min()!r}")
     out = (arr - mean) / std
     return _back(out, as_tensor)
 
@@ -92,9 +94,9 @@ class Standardizer:
     def fit(self, x: Any) -> "Standardizer":
         arr, _ = _split(x)
         if arr.dtype.kind not in "fiu":
-            raise TypeError(f"Standardizer.fit: needs numeric data, got dtype {arr.dtype}")
+            raise GlassboxTypeError(f"Standardizer.fit: needs numeric data, got dtype {arr.dtype}")
         if arr.size == 0:
-            raise ValueError(f"Standardizer.fit: got an empty array of shape {arr.shape}")
+            raise InvalidArgumentError(f"Standardizer.fit: got an empty array of shape {arr.shape}")
         # accumulate in float64: float32 sums over 60k x 784 values lose digits
         mean = arr.mean(axis=self.axis, keepdims=True, dtype=np.float64)
         var = arr.var(axis=self.axis, keepdims=True, dtype=np.float64)
@@ -109,12 +111,12 @@ class Standardizer:
 
     def transform(self, x: Any) -> Any:
         if self.mean is None or self.std is None:
-            raise RuntimeError("Standardizer.transform: call fit(x_train) first")
+            raise GlassboxRuntimeError("Standardizer.transform: call fit(x_train) first")
         arr, as_tensor = _split(x)
         if arr.ndim != self.mean.ndim or any(
             m != 1 and m != a for m, a in zip(self.mean.shape, arr.shape)
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"Standardizer.transform: fitted on data with statistics of shape {self.mean.shape}, "
                 f"cannot apply to an array of shape {arr.shape}"
             )
@@ -125,14 +127,14 @@ class Standardizer:
 
     def inverse_transform(self, z: Any) -> Any:
         if self.mean is None or self.std is None:
-            raise RuntimeError("Standardizer.inverse_transform: call fit(x_train) first")
+            raise GlassboxRuntimeError("Standardizer.inverse_transform: call fit(x_train) first")
         arr, as_tensor = _split(z)
         return _back(arr * self.std + self.mean, as_tensor)
 
     def state(self) -> dict[str, Any]:
         """Everything needed to rebuild this standardizer (arrays as nested lists for JSON)."""
         if self.mean is None or self.std is None:
-            raise RuntimeError("Standardizer.state: not fitted yet")
+            raise GlassboxRuntimeError("Standardizer.state: not fitted yet")
         axis = list(self.axis) if isinstance(self.axis, tuple) else self.axis
         return {"axis": axis, "eps": self.eps, "dtype": str(self.mean.dtype),
                 "mean": self.mean.tolist(), "std": self.std.tolist()}

@@ -44,7 +44,7 @@ from .. import device as _device
 from .. import validate as check
 from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
-from ..errors import CheckpointError
+from ..errors import CheckpointError, GlassboxTypeError, InvalidArgumentError, ShapeError
 
 ParamsT = Iterable[Tensor] | Iterable[Mapping[str, Any]]
 
@@ -109,9 +109,9 @@ class Optimizer:
         name = type(self).__name__
         for key in defaults:
             if key not in self.rules:
-                raise TypeError(f"{name}: no rule for hyperparameter `{key}` in {name}.rules")
+                raise GlassboxTypeError(f"{name}: no rule for hyperparameter `{key}` in {name}.rules")
         if "lr" not in defaults or "weight_decay" not in defaults:
-            raise TypeError(f"{name}: every optimizer needs `lr` and `weight_decay`")
+            raise GlassboxTypeError(f"{name}: every optimizer needs `lr` and `weight_decay`")
         self.defaults: dict[str, Any] = {k: self._checked(k, v) for k, v in defaults.items()}
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
@@ -122,18 +122,18 @@ class Optimizer:
         self._scratch: dict[Tensor, list[Any]] = {}  # per parameter: views into the pools
 
         if isinstance(params, Tensor):
-            raise TypeError(
+            raise GlassboxTypeError(
                 f"{name}: params must be an iterable of Tensors or of dicts, got a single "
                 "Tensor (wrap it in a list)"
             )
         if isinstance(params, Mapping):
-            raise TypeError(
+            raise GlassboxTypeError(
                 f"{name}: params must be an iterable of Tensors or of dicts, got one dict "
                 "(wrap it in a list)"
             )
         groups = list(params)
         if not groups:
-            raise ValueError(f"{name}: got an empty parameter list")
+            raise InvalidArgumentError(f"{name}: got an empty parameter list")
         if not isinstance(groups[0], Mapping):
             groups = [{"params": groups}]
         for group in groups:
@@ -148,34 +148,34 @@ class Optimizer:
         """
         name = type(self).__name__
         if not isinstance(param_group, Mapping):
-            raise TypeError(f"{name}: a parameter group must be a dict, got "
+            raise GlassboxTypeError(f"{name}: a parameter group must be a dict, got "
                             f"{type(param_group).__name__}")
         if "params" not in param_group:
-            raise ValueError(f"{name}: a parameter group needs a 'params' entry")
+            raise InvalidArgumentError(f"{name}: a parameter group needs a 'params' entry")
         params = param_group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
+                raise GlassboxTypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
             if p.dtype.kind not in "fc":
-                raise TypeError(f"{name}: can only optimize floating-point tensors, got "
+                raise GlassboxTypeError(f"{name}: can only optimize floating-point tensors, got "
                                 f"dtype {p.dtype}")
             if not p.is_leaf:
-                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (one computed "
+                raise InvalidArgumentError(f"{name}: can't optimize a non-leaf Tensor (one computed "
                                  "by an op); optimize the leaves it came from")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         ids = [id(p) for p in params]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"{name}: a parameter appears twice in the same group")
+            raise InvalidArgumentError(f"{name}: a parameter appears twice in the same group")
         if seen.intersection(ids):
-            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+            raise InvalidArgumentError(f"{name}: some parameters appear in more than one parameter group")
 
         group: dict[str, Any] = {"params": params}
         for key, value in param_group.items():
             if key == "params":
                 continue
             if key not in self.defaults:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"{name}: unknown hyperparameter `{key}` in a parameter group; "
                     f"{name} has: {', '.join(self.defaults)}"
                 )
@@ -240,7 +240,7 @@ class Optimizer:
                 w = p.data
                 g = grad.data
                 if g.shape != w.shape:
-                    raise ValueError(
+                    raise ShapeError(
                         f"{type(self).__name__}: gradient of shape {g.shape} does not "
                         f"match its parameter of shape {w.shape}"
                     )

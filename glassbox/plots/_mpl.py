@@ -37,8 +37,13 @@ def save_png(fig: Any, path: str | os.PathLike, dpi: int = 100) -> Path:
 
 
 def as_array(x: Any) -> np.ndarray:
-    """Tensors, Parameters, lists -> ndarray (Tensors expose ``.data``; ``__array__`` also works)."""
-    return np.asarray(getattr(x, "data", x)) if not isinstance(x, np.ndarray) else x
+    """Tensors, Parameters, lists -> ndarray (Tensors expose ``.data``; ``__array__`` also works);
+    device arrays are copied to the host."""
+    if isinstance(x, np.ndarray):
+        return x
+    from .. import backend
+
+    return np.asarray(backend.to_host(getattr(x, "data", x)))
 
 
 def grid_shape(n: int, cols: int | None = None) -> tuple[int, int]:

@@ -3,9 +3,10 @@ as a data problem, before it can become a wrong number or be blamed on the learn
 
 What is checked, and when (each array once per call, never per training batch):
 
-* **Non-finite values.** ``x`` and float ``y`` must be finite. One ``sum`` over the whole
-  array decides it (NaN and ±inf propagate through a sum; a sum that overflows only sends
-  us to the exact count), so a clean array costs one read — a few hundredths of an epoch.
+* **Non-finite values.** ``x`` and float ``y`` must be finite. One dot product x·x over the
+  whole array decides it (NaN and ±inf propagate through it; one that overflows only sends
+  us to the exact count), so a clean array costs one BLAS read: 0.26 ms for 6,400 MNIST
+  images, 0.3 % of one epoch of the MLP (``bench/mlp_train.py --fit``).
   A bad one raises ``DataError`` naming the array, how many NaN/inf values it holds and
   the first one's index.
 * **Labels outside the model's classes.** Integer labels must lie in [0, C) for a model
@@ -48,8 +49,9 @@ def non_finite_report(a: Any, name: str) -> str | None:
     arr = _numpy(a)
     if arr.dtype.kind not in "fc" or arr.size == 0:
         return None
+    flat = arr.reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(arr.sum()):  # the one pass a clean array costs
+        if np.isfinite(np.vdot(flat, flat)):  # the one (BLAS) pass a clean array costs
             return None
     bad = ~np.isfinite(arr)
     count = int(np.count_nonzero(bad))
@@ -138,14 +140,16 @@ class BoundaryCheck:
     batch instead (``per_batch`` is True); ``evaluate`` calls it, ``fit`` does not.
     """
 
-    def __init__(self, loader: Any, where: str) -> None:
+    def __init__(self, loader: Any, where: str, val_loader: Any = None) -> None:
         self.where = where
         self.arrays = _dataset_arrays(loader)
         self.per_batch = self.arrays is None
         self.pending = True
-        if self.arrays is not None:
-            for a, name in zip(self.arrays, ("x", "y")):
-                check_finite(a, name, where)
+        # fit's validation data is checked at the start too, not after a wasted epoch
+        self.val_arrays = _dataset_arrays(val_loader) if val_loader is not None else None
+        for arrays, label in ((self.arrays, where), (self.val_arrays, f"{where} (val_data)")):
+            for a, name in zip(arrays or (), ("x", "y")):
+                check_finite(a, name, label)
 
     def first_output(self, out: Any, y: Any) -> None:
         """Once, after the first forward pass: the labels against the model's C outputs."""
@@ -154,6 +158,8 @@ class BoundaryCheck:
         if len(shape) == 2 and shape[1] >= 2:
             labels = self.arrays[1] if self.arrays is not None and len(self.arrays) > 1 else y
             check_labels(labels, shape[1], self.where)
+            if self.val_arrays is not None and len(self.val_arrays) > 1:
+                check_labels(self.val_arrays[1], shape[1], f"{self.where} (val_data)")
 
     def batch(self, x: Any, y: Any, out: Any, step: int) -> None:
         """Per batch, for loaders without arrays: the inputs, targets, labels and outputs."""

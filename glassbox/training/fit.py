@@ -26,7 +26,8 @@ from ..core.tensor import Tensor
 from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
 from .progress import ProgressBar
-from ..errors import TrainingDivergedError
+from ..errors import (DataError, GlassboxTypeError, InvalidArgumentError, ShapeError,
+                      TrainingDivergedError)
 from .. import validate as check
 from . import divergence
 from .data_checks import BoundaryCheck, check_finite, check_outputs
@@ -52,15 +53,15 @@ def as_loader(data: Any, batch_size: int | None, shuffle: bool, seed: int | None
     if _is_loader(data):
         return data
     if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError(
+        raise GlassboxTypeError(
             f"{where}: data must be a DataLoader or a pair (x, y) of arrays/Tensors, "
             f"got {type(data).__name__}" + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else "")
         )
     x, y = data
     if len(x) != len(y):
-        raise ValueError(f"{where}: x has {len(x)} samples but y has {len(y)}")
+        raise DataError(f"{where}: x has {len(x)} samples but y has {len(y)}")
     if len(x) == 0:
-        raise ValueError(f"{where}: got an empty dataset")
+        raise DataError(f"{where}: got an empty dataset")
     return DataLoader(TensorDataset(x, y), batch_size=batch_size or 32, shuffle=shuffle, seed=seed)
 
 
@@ -99,7 +100,7 @@ def _lr_of(optimizer: Any) -> float | None:
 
 def _split_batch(batch: Any, where: str) -> tuple[Tensor, Tensor]:
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{where}: each batch must be a pair (x, y), got "
             + (f"{len(batch)} items" if isinstance(batch, (tuple, list)) else type(batch).__name__)
         )
@@ -131,7 +132,7 @@ def _validation_schedule(freq: Any) -> Any:
     if isinstance(freq, (list, tuple, set, frozenset, range)):
         chosen = {int(e) for e in freq}
         return lambda epoch: epoch + 1 in chosen
-    raise ValueError(f"fit: validation_freq must be a positive integer or a collection of "
+    raise InvalidArgumentError(f"fit: validation_freq must be a positive integer or a collection of "
                      f"1-based epochs, got {freq!r}")
 
 
@@ -278,17 +279,17 @@ class Trainer:
         if batch_size is not None:
             check.positive_int(batch_size=batch_size, where="fit")
         if batch_size is not None and _is_loader(train_data):
-            raise ValueError("fit: batch_size is only for (x, y) data; a DataLoader has its own")
+            raise InvalidArgumentError("fit: batch_size is only for (x, y) data; a DataLoader has its own")
         if seed is not None:
             manual_seed(seed)
         train_loader = (as_loader(train_data, batch_size, shuffle=True, seed=seed) if self.dist is None
                         else self.dist.train_loader(train_data, batch_size, seed))
         self.train_loader = train_loader
-        self.data_check = BoundaryCheck(train_loader, "fit")  # NaN/inf once; labels after step 1
-        self.divergence.reset()
         val_loader = None
         if val_data is not None:
             val_loader = as_loader(val_data, max(batch_size or 0, 1000), shuffle=False, where="fit (val_data)")
+        self.data_check = BoundaryCheck(train_loader, "fit", val_loader)  # NaN/inf once; labels at step 1
+        self.divergence.reset()
         try:
             self.steps = len(train_loader)
         except TypeError:
@@ -375,7 +376,7 @@ class Trainer:
                 break
         self._in_epoch = False
         if seen == 0:
-            raise ValueError("fit: the training data yielded no batches")
+            raise DataError("fit: the training data yielded no batches")
         logs = {"loss": loss_sum / seen}
         if track_acc:
             logs["accuracy"] = correct / seen
@@ -472,7 +473,7 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
                 if track_acc:
                     correct += int(c)
     if seen == 0:
-        raise ValueError("evaluate: the data yielded no batches")
+        raise DataError("evaluate: the data yielded no batches")
     result: dict[str, float] = {}
     if loss_fn is not None:
         result["loss"] = loss_sum / seen
@@ -493,7 +494,7 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
     else:
         data = x.data if isinstance(x, Tensor) else np.asarray(x)
         if data.ndim == 0:
-            raise ValueError("predict: x must have a batch dimension, got a scalar")
+            raise ShapeError("predict: x must have a batch dimension, got a scalar")
         check_finite(data, "x", "predict")
         batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
     outputs = []
@@ -504,5 +505,5 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
             out = model(xb)
             outputs.append(backend.to_numpy(out.data))
     if not outputs:
-        raise ValueError("predict: got no inputs")
+        raise DataError("predict: got no inputs")
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)

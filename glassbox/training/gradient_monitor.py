@@ -89,7 +89,7 @@ def _access(name: str) -> str:
 
 def _sq(a: Any) -> float:
     flat = a.ravel()
-    return float(backend.xp.vdot(flat, flat))
+    return float(backend.array_module(a).vdot(flat, flat))  # on a's device, then one number
 
 
 class GradientMonitor(Callback):

@@ -223,3 +223,21 @@ def test_cli_train_device_cuda_without_a_gpu_is_a_clear_error(tiny_idx, tmp_path
         _train_cli(tiny_idx, tmp_path / "x", "cuda")
     assert exc.value.code != 0
     assert "CUDA is not available" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options", [
+    ["--model", "mlp", "--hidden", "8", "--l2", "1e-4", "--val-split", "0.2",
+     "--early-stopping", "1", "--augment", "1"],
+    ["--model", "cnn", "--optimizer", "sgd", "--momentum", "0.9", "--schedule", "constant"],
+    ["--model", "lenet5", "--plot"],
+], ids=["mlp-l2-earlystop-augment", "cnn-sgd", "lenet5-plot"])
+def test_cli_train_options_on_the_device(cuda, tiny_idx, tmp_path, options):
+    from glassbox.cli.main import main
+
+    if "--plot" in options:
+        pytest.importorskip("matplotlib")
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(tiny_idx), "--out", str(out), "--epochs", "2",
+                 "--batch-size", "20", "--quiet", "--seed", "3", "--device", "cuda",
+                 *options]) == 0
+    assert main(["evaluate", str(out / "checkpoint.npz"), "--data", str(tiny_idx)]) == 0
