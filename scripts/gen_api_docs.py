@@ -40,7 +40,8 @@ MODULES = [
         "glassbox.training.early_stopping", "glassbox.training.model_checkpoint",
         "glassbox.training.lr_callback", "glassbox.training.loggers", "glassbox.training.gradient_monitor",
         "glassbox.training.tensorboard"]),
-    ("Interop: ONNX and safetensors", ["glassbox.onnx.export", "glassbox.onnx.verify", "glassbox.serialization"]),
+    ("Interop: ONNX and safetensors", ["glassbox.onnx.export", "glassbox.onnx.importer", "glassbox.onnx.verify",
+                                       "glassbox.serialization"]),
     ("Data parallel: glassbox.distributed", [
         "glassbox.distributed.comm", "glassbox.distributed.ddp", "glassbox.distributed.sampler",
         "glassbox.distributed.sync_batchnorm", "glassbox.distributed.training",

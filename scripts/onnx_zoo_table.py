@@ -14,15 +14,12 @@ import numpy as np
 import onnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "onnx"))
-import glassbox as gb  # noqa: E402
 from glassbox.onnx import export  # noqa: E402
-from test_export import ZOO, _as_input, _digits, _glassbox, _run, calibrate_batch_norm  # noqa: E402
+from test_export import ZOO, _as_input, _digits, _glassbox, _run, calibrate_batch_norm, zoo_model  # noqa: E402
 
 
 def row(name: str, folder: Path, digits: np.ndarray) -> str:
-    gb.manual_seed(0)
-    build, shape = ZOO[name]
-    model, rng = build(), np.random.default_rng(0)
+    model, shape, rng = zoo_model(name)
     calibrate_batch_norm(model, np.concatenate([rng.random((8,) + shape, dtype=np.float32),
                                                 _as_input(digits[:8], shape)]))
     path = folder / f"{name}.onnx"

@@ -84,12 +84,16 @@ def _glassbox(model: nn.Module, x: np.ndarray) -> np.ndarray:
         return model(gb.Tensor(x)).numpy()
 
 
-@pytest.mark.parametrize("name", list(ZOO))
-def test_zoo_model_matches_onnxruntime(name, tmp_path):
+def zoo_model(name: str) -> tuple[nn.Module, tuple[int, ...], np.random.Generator]:
+    """The zoo model ``name`` built from seed 0, its input shape, and a generator seeded 0."""
     gb.manual_seed(0)
     build, shape = ZOO[name]
-    model = build()
-    rng = np.random.default_rng(0)
+    return build(), shape, np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_zoo_model_matches_onnxruntime(name, tmp_path):
+    model, shape, rng = zoo_model(name)
     digits = _digits(37)
     calib = rng.random((8,) + shape, dtype=np.float32)
     if digits is not None:
@@ -125,12 +129,25 @@ class _Lambda(nn.Module):
 
 F = nn.functional
 
+
+def _conv_op(x, w, b, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    """The Conv2d op itself, for dilation and groups (issue-conv's op options)."""
+    from glassbox.ops.conv import Conv2d
+
+    inputs = (x, w) if b is None else (x, w, b)
+    return Conv2d.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
 OPS = {
     "leaky_relu+sigmoid+tanh": (lambda m, x: F.leaky_relu(x, 0.2).sigmoid() + x.tanh(), (6,), {}),
     "softmax": (lambda m, x: F.softmax(x, axis=1), (5, 3), {}),
     "log_softmax": (lambda m, x: F.log_softmax(x, axis=-1), (7,), {}),
     "conv same stride 2": (lambda m, x: m.c(x), (3, 9, 8), {"c": nn.Conv2d(3, 4, 3, stride=2, padding="same")}),
     "conv rect kernel": (lambda m, x: m.c(x), (2, 7, 7), {"c": nn.Conv2d(2, 3, (3, 1), padding=(1, 0), bias=False)}),
+    "conv dilation 2, groups 2 (op)": (lambda m, x: _conv_op(x, m.w, m.b, dilation=(2, 2), groups=2),
+                                       (4, 9, 9), {"w": nn.Parameter(np.random.default_rng(3).standard_normal((6, 2, 3, 3)).astype(np.float32)),
+                                                   "b": nn.Parameter(np.zeros(6, np.float32) + 0.5)}),
+    "conv depthwise stride 2 (op)": (lambda m, x: _conv_op(x, m.w, None, stride=(2, 2), padding=((1, 0), (0, 1)), groups=3),
+                                     (3, 8, 8), {"w": nn.Parameter(np.random.default_rng(4).standard_normal((3, 1, 3, 3)).astype(np.float32))}),
     "max pool padded": (lambda m, x: F.max_pool2d(x, 3, stride=2, padding=1), (2, 7, 7), {}),
     "avg pool padded": (lambda m, x: F.avg_pool2d(x, 3, stride=2, padding=1), (2, 7, 7), {}),
     "avg pool tiled, edge cropped": (lambda m, x: F.avg_pool2d(x, 2), (2, 7, 7), {}),
