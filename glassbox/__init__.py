@@ -16,9 +16,13 @@ _tune_allocator()  # reuse freed array memory across training steps (see allocat
 
 from . import backend, cuda, data, models, nn, optim, training  # noqa: E402
 from .core import (
-    Function, Tensor, arange, as_tensor, enable_grad, full, is_grad_enabled, no_grad,
-    ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
+    Function, Tensor, arange, as_tensor, empty, empty_like, enable_grad, eye, from_dlpack,
+    from_numpy, full, full_like, is_grad_enabled, linspace, no_grad, ones, ones_like, rand,
+    rand_like, randint, randint_like, randn, randn_like, set_grad_enabled, tensor, zeros,
+    zeros_like,
 )
+from .core.dtypes import *  # noqa: E402,F401,F403 - gb.float32, gb.int64, gb.bool, ...
+from .core.functions import *  # noqa: E402,F401,F403 - gb.exp, gb.sum, gb.flatten, ...
 from .errors import (
     AxisError, CheckpointError, DataError, DatasetNotFoundError, GlassboxError, GlassboxRuntimeError,
     GlassboxTypeError, InvalidArgumentError, ShapeError, TrainingDivergedError,

@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = [
     ("Tensors and autodiff", ["glassbox.core.tensor", "glassbox.core.function", "glassbox.core.grad_mode",
-                              "glassbox.core.creation", "glassbox.gradcheck"]),
+                              "glassbox.core.creation", "glassbox.core.functions", "glassbox.core.dtypes",
+                              "glassbox.gradcheck"]),
     ("Ops (forward and backward side by side)", [
         "glassbox.ops.arithmetic", "glassbox.ops.linalg", "glassbox.ops.reduction", "glassbox.ops.shape",
         "glassbox.ops.elementwise", "glassbox.ops.activation", "glassbox.ops.loss", "glassbox.ops.conv",

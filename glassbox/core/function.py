@@ -11,12 +11,22 @@ An op is a small class with ``forward`` and ``backward`` side by side:
 
 Gradients of broadcast operands are *not* reduced here: the engine sums them
 back to each input's shape in one central place (``engine.unbroadcast``).
+
+Version counter: ``apply`` notes each input's version (``Tensor._version``, bumped by
+every in-place change); ``backward()`` compares them again and raises if a tensor an op
+saved was changed in place in between (see ``engine.check_versions``). An op whose
+output is a view of its first input's memory (reshape, transpose, basic indexing) sets
+``is_view = True`` so that the view shares the input's version counter (and is re-based
+with it when an in-place op that needs grad changes the input).
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from .. import backend
+from ..errors import GlassboxError
+from .engine import _raised_on_purpose, op_error
 from .grad_mode import _GradMode
 from .tensor import Tensor
 
@@ -27,6 +37,10 @@ class Function:
 
     parents: tuple[Tensor, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
+    is_view: bool = False  # the output shares the first input's memory
+    _versions: list[int] = []  # the inputs' versions when the node was recorded
+    _out_version: int = 0  # the output's version when it was made (> 0 after an in-place op)
+    _previous: Tensor | None = None  # after an in-place op: the stand-in for the old value
 
     def forward(self, *arrays: Any, **params: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -47,12 +61,27 @@ class Function:
             xp = backend.xp
             if type(out) is not xp.ndarray and not isinstance(out, xp.ndarray):
                 out = xp.asarray(out)  # full reductions give NumPy scalars
+        except GlassboxError:
+            raise
+        except (ValueError, TypeError, IndexError, ArithmeticError) as exc:
+            if _raised_on_purpose(exc):
+                raise
+            raise op_error(fn.name, inputs, exc) from exc
         finally:
             backend.leave(previous)
         if _GradMode.enabled and True in needs:
             fn.parents = inputs
-            return Tensor._from_op(out, fn)
-        return Tensor._from_op(out, None)
+            fn._versions = [t._vc[0] for t in inputs]
+            result = Tensor._from_op(out, fn)
+        else:
+            result = Tensor._from_op(out, None)
+        if fn.is_view:  # share the version counter; register, so in-place ops can find views
+            vc = result._vc = inputs[0]._vc
+            fn._params = params
+            if len(vc) > 16:
+                vc[1:] = [r for r in vc[1:] if r() is not None]
+            vc.append(weakref.ref(result))
+        return result
 
     @property
     def name(self) -> str:

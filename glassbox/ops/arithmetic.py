@@ -35,7 +35,9 @@ class Mul(Function):
     """z = a·b;  ∂z/∂a = b, ∂z/∂b = a."""
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        need_a, need_b = self.needs_input_grad
+        self.a = a if need_b else None  # keep only what backward will read: an input
+        self.b = b if need_a else None  # changed in place later is then no error
         return a * b
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
@@ -48,7 +50,8 @@ class Div(Function):
     """z = a / b;  ∂z/∂a = 1/b, ∂z/∂b = −a/b²."""
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.a = a if self.needs_input_grad[1] else None
+        self.b = b
         return a / b
 
     def backward(self, grad: Any) -> tuple[Any, Any]:

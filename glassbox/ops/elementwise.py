@@ -1,4 +1,4 @@
-"""Elementwise math: exp, log, sqrt, abs, clip, where, maximum, minimum, cast."""
+"""Elementwise math: exp, log, sqrt, abs, sign, clip, where, maximum, minimum, cast, clone."""
 from __future__ import annotations
 
 from typing import Any
@@ -50,6 +50,26 @@ class Abs(Function):
 
     def backward(self, grad: Any) -> Any:
         return grad * backend.xp.sign(self.x)
+
+
+class Sign(Function):
+    """z = sign(x) ∈ {−1, 0, 1};  ∂z/∂x = 0 (a step function: flat wherever it is defined)."""
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.sign(x)
+
+    def backward(self, grad: Any) -> Any:
+        return backend.xp.zeros_like(grad)
+
+
+class Clone(Function):
+    """z = a copy of x in new memory;  ∂z/∂x = 1."""
+
+    def forward(self, x: Any) -> Any:
+        return x.copy()
+
+    def backward(self, grad: Any) -> Any:
+        return grad
 
 
 class Clip(Function):
