@@ -30,6 +30,12 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
     """Shows each option's default (unless its help already does) and keeps the
     description's line breaks."""
 
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        # never break inside a hyphenated name (resnet-small, fashion-mnist)
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         if ("default" not in text and action.default not in (None, False, argparse.SUPPRESS)

@@ -30,5 +30,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.name not in lessons.LESSONS:
         raise CliError(f"unknown lesson {args.name!r}; choose one of: {', '.join(lessons.LESSONS)}")
+    if args.out is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            from ..plots import MISSING
+
+            raise CliError(f"--out {args.out}: the figures need matplotlib, which is not installed "
+                           f"({MISSING}); run without --out for the findings alone") from None
     print(lessons.run(args.name, quick=args.quick, out=args.out))
     return 0

@@ -76,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     try:
         return args.func(args)
+    except BrokenPipeError:  # `glassbox ... | head`: the reader left; stop quietly
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        raise SystemExit(141) from None
     except KeyboardInterrupt:
         sys.stderr.write("\nglassbox: interrupted\n")
         raise SystemExit(130) from None

@@ -1,32 +1,23 @@
-"""Training: ``fit`` / ``evaluate`` / ``predict``, callbacks, the progress bar and checkpoints."""
+"""Training: ``fit`` / ``evaluate`` / ``predict``, callbacks, the progress bar, checkpoints
+(resumable: ``ModelCheckpoint`` + ``fit(resume=...)``) and ``load_classifier``."""
 from .callbacks import Callback, CallbackList, History, LambdaCallback
-from .fit import Trainer, TrainingDivergedError, evaluate, fit, predict
-from .progress import ProgressBar
-
-__all__ = [
-    "fit", "evaluate", "predict", "Trainer", "TrainingDivergedError",
-    "Callback", "CallbackList", "History", "LambdaCallback", "ProgressBar",
-]
-
-# --- practitioner's toolkit (issue 4): early stopping, checkpoints, loggers, schedules, gradient health
+from .classifier import Classifier, Prediction, load_classifier
 from .constraints import MaxNorm
+from .divergence import DivergenceDetector, DivergenceWarning
 from .early_stopping import EarlyStopping
+from .fit import Trainer, TrainingDivergedError, evaluate, fit, predict
 from .gradient_monitor import GradientMonitor, GradientWarning
 from .loggers import CSVLogger, JSONLogger
 from .lr_callback import LRSchedulerCallback
 from .model_checkpoint import ModelCheckpoint
+from .progress import ProgressBar
+from .tensorboard import TensorBoard  # tensorboardX is imported when training starts
 
-__all__ += [
+__all__ = [
+    "fit", "evaluate", "predict", "Trainer", "TrainingDivergedError",
+    "Callback", "CallbackList", "History", "LambdaCallback", "ProgressBar",
     "EarlyStopping", "ModelCheckpoint", "CSVLogger", "JSONLogger", "LRSchedulerCallback",
     "GradientMonitor", "GradientWarning", "MaxNorm",
+    "DivergenceDetector", "DivergenceWarning",
+    "Classifier", "Prediction", "load_classifier", "TensorBoard",
 ]
-
-# --- no silent wrong answers (issue 10): divergence detection
-from .divergence import DivergenceDetector, DivergenceWarning
-
-__all__ += ["DivergenceDetector", "DivergenceWarning"]
-
-# --- interop (issue 15): TensorBoard event files (tensorboardX is imported when training starts)
-from .tensorboard import TensorBoard
-
-__all__ += ["TensorBoard"]
