@@ -142,35 +142,28 @@ def _like(t: Any, dtype: Any) -> tuple[tuple[int, ...], Any]:
     return tuple(t.shape), t.dtype if dtype is None else dtype
 
 
-def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return zeros(shape, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
+def _like_function(make: Any, name: str) -> Any:
+    """``name(t)`` = ``make(t.shape, dtype=t.dtype)`` (``torch.zeros_like`` and co.)."""
+    def like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+        shape, dtype = _like(t, dtype)
+        return make(shape, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
+
+    like.__name__ = like.__qualname__ = name
+    like.__doc__ = f"``{make.__name__}`` with the shape and (unless given) the dtype of ``t``."
+    return like
 
 
-def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return ones(shape, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
-
-
-def empty_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return empty(shape, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
+zeros_like = _like_function(zeros, "zeros_like")
+ones_like = _like_function(ones, "ones_like")
+empty_like = _like_function(empty, "empty_like")
+rand_like = _like_function(rand, "rand_like")
+randn_like = _like_function(randn, "randn_like")
 
 
 def full_like(t: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     shape, dtype = _like(t, dtype)
     return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
-
-
-def rand_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return rand(shape, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
-
-
-def randn_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return randn(shape, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
 
 
 def randint_like(t: Any, low: int, high: int | None = None, dtype: Any = None,
