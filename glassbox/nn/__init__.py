@@ -19,7 +19,7 @@ from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .padding import ConstantPad2d, ZeroPad2d
 from .parameter import Parameter
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .sparse import Embedding
 from .upsample import ConvTranspose2d, Upsample
 
@@ -29,7 +29,7 @@ __all__ = [
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Flatten", "Identity",
     # layers
     "Linear", "Conv2d", "ConvTranspose2d", "Upsample", "MaxPool2d", "AvgPool2d",
-    "AdaptiveAvgPool2d", "GlobalAvgPool2d", "ZeroPad2d", "ConstantPad2d", "BatchNorm1d",
+    "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "GlobalAvgPool2d", "ZeroPad2d", "ConstantPad2d", "BatchNorm1d",
     "BatchNorm2d", "LayerNorm", "Embedding", "Dropout", "Dropout2d",
     # activations
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax",

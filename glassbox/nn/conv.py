@@ -57,7 +57,8 @@ class Conv2d(_ConvBase):
         padding: "valid" (p = 0), "same" (output ⌈n/s⌉ pixels per side; with stride > 1
             the padding is computed TensorFlow-style and may be one larger at the
             bottom/right), an int p, or (ph, pw).
-        dilation, groups: PyTorch's options (see ``F.conv2d`` for what is supported).
+        dilation: d, or (dh, dw): taps d pixels apart, so the kernel covers d·(f − 1) + 1.
+        groups: g splits the channels into g independent convolutions (in/g → out/g each).
         bias: learn one bias per filter (default True).
         dtype: parameter dtype (float32; float64 for gradient checks).
 
@@ -81,15 +82,16 @@ class Conv2d(_ConvBase):
         self.dilation = check.pair(dilation=dilation, where="Conv2d")
         # validate now (with a dummy size) so a bad padding fails at construction
         _conv.resolve_padding(padding, (1, 1), check.pair(kernel_size=kernel_size, where="Conv2d"),
-                              self.stride, "Conv2d")
+                              self.stride, "Conv2d", self.dilation)
         self.padding = padding.lower() if isinstance(padding, str) else padding
         self._create_parameters("Conv2d", in_channels, out_channels, kernel_size, bias, dtype,
                                 transposed=False, groups=groups)
 
     def output_shape(self, in_hw: tuple[int, int]) -> tuple[int, int]:
         """(OH, OW) for an input of H×W: ⌊(n + 2p − f)/s⌋ + 1 per side."""
-        pads = _conv.resolve_padding(self.padding, in_hw, self.kernel_size, self.stride, "Conv2d")
-        return _conv.conv_out_hw(in_hw, self.kernel_size, self.stride, pads)
+        pads = _conv.resolve_padding(self.padding, in_hw, self.kernel_size, self.stride, "Conv2d",
+                                     self.dilation)
+        return _conv.conv_out_hw(in_hw, self.kernel_size, self.stride, pads, self.dilation)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,

@@ -416,8 +416,7 @@ def _check_image(x: Tensor, owner: str, channels: int | None = None) -> None:
 
 def _unsupported(owner: str, **options: Any) -> None:
     """Options PyTorch has that these ops do not implement yet: only their defaults."""
-    defaults = {"dilation": (1, 1), "groups": 1, "ceil_mode": False, "count_include_pad": True,
-                "divisor_override": None, "return_indices": False}
+    defaults = {"dilation": (1, 1), "groups": 1, "divisor_override": None, "return_indices": False}
     for name, value in options.items():
         normal = check.pair(**{name: value}, where=owner) if name == "dilation" else value
         if normal != defaults[name]:
@@ -436,17 +435,21 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     owner = name_of(where, "conv2d")
     x = _as_tensor(input)
     check.shape(weight, ndim=4, where=owner, name="weight", expected="(out, in, kh, kw)")
-    _unsupported(owner, dilation=dilation, groups=groups)
-    out_c, in_c, kh, kw = weight.shape
+    out_c, in_per_group, kh, kw = weight.shape
+    groups = check.positive_int(groups=groups, where=owner)
+    in_c = in_per_group * groups
     _check_image(x, owner, in_c)
+    _conv.check_groups(in_c, out_c, groups, owner)
     stride_hw = check.pair(stride=stride, where=owner)
-    pads = _conv.resolve_padding(padding, x.shape[2:], (kh, kw), stride_hw, owner)
-    _conv.check_fits(x.shape[2:], (kh, kw), pads, owner)
+    dilation_hw = check.pair(dilation=dilation, where=owner)
+    pads = _conv.resolve_padding(padding, x.shape[2:], (kh, kw), stride_hw, owner, dilation_hw)
+    _conv.check_fits(x.shape[2:], (kh, kw), pads, owner, dilation_hw)
     if bias is not None:
         check.shape(bias, ndim=1, where=owner, name="bias", expected=f"({out_c},)")
         check.size(bias, dim=0, size=out_c, where=owner, name="bias", expected=f"shape ({out_c},)")
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    return _conv.Conv2d.apply(*inputs, stride=stride_hw, padding=pads)
+    return _conv.Conv2d.apply(*inputs, stride=stride_hw, padding=pads, dilation=dilation_hw,
+                              groups=groups)
 
 
 def conv_transpose_args(in_hw: Any, kernel: Any, stride: Any, padding: Any, output_padding: Any,
@@ -514,10 +517,11 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """Max over each kernel_size window (stride defaults to kernel_size)."""
     owner = name_of(where, "max_pool2d")
     x = _as_tensor(input)
-    _unsupported(owner, dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
+    _unsupported(owner, dilation=dilation, return_indices=return_indices)
+    ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
     _check_image(x, owner)
     kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
-    return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads)
+    return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -526,11 +530,13 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """Mean over each kernel_size window; zero padding counts (count_include_pad=True)."""
     owner = name_of(where, "avg_pool2d")
     x = _as_tensor(input)
-    _unsupported(owner, ceil_mode=ceil_mode, count_include_pad=count_include_pad,
-                 divisor_override=divisor_override)
+    _unsupported(owner, divisor_override=divisor_override)
+    ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
+    count_include_pad = check.boolean(count_include_pad=count_include_pad, where=owner)
     _check_image(x, owner)
     kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
-    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads)
+    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode,
+                                 count_include_pad=count_include_pad)
 
 
 def _output_hw(output_size: Any, in_hw: Sequence[int], owner: str) -> tuple[int, int]:
@@ -542,21 +548,22 @@ def _output_hw(output_size: Any, in_hw: Sequence[int], owner: str) -> tuple[int,
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any, *, where: Where = None) -> Tensor:
-    """Average-pool to a fixed (OH, OW); 1 is global average pooling (N, C, 1, 1).
-
-    Supported when H and W are multiples of OH and OW (then it is an ``avg_pool2d`` with
-    kernel = stride = H/OH × W/OW); otherwise a ShapeError.
-    """
+    """Average-pool to a fixed (OH, OW) with PyTorch's bins (row r covers
+    ⌊r·H/OH⌋ … ⌈(r + 1)·H/OH⌉, any sizes); 1 is global average pooling (N, C, 1, 1)."""
     owner = name_of(where, "adaptive_avg_pool2d")
     x = _as_tensor(input)
     _check_image(x, owner)
-    h, w = x.shape[2:]
-    oh, ow = _output_hw(output_size, (h, w), owner)
-    if h % oh or w % ow:
-        raise ShapeError(f"{owner}: input size {h}×{w} is not divisible by output_size {oh}×{ow}; "
-                         f"only evenly dividing sizes are supported")
-    kernel = (h // oh, w // ow)
-    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=kernel, padding=((0, 0), (0, 0)))
+    return _pool.AdaptiveAvgPool2d.apply(x, output_size=_output_hw(output_size, x.shape[2:], owner))
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False, *,
+                        where: Where = None) -> Tensor:
+    """Max-pool to a fixed (OH, OW) with PyTorch's adaptive bins (as ``adaptive_avg_pool2d``)."""
+    owner = name_of(where, "adaptive_max_pool2d")
+    _unsupported(owner, return_indices=return_indices)
+    x = _as_tensor(input)
+    _check_image(x, owner)
+    return _pool.AdaptiveMaxPool2d.apply(x, output_size=_output_hw(output_size, x.shape[2:], owner))
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0, *,

@@ -55,7 +55,8 @@ class AvgPool2d(_Pool2d):
 
 class AdaptiveAvgPool2d(Module):
     """Average-pool to a fixed output size; ``AdaptiveAvgPool2d(1)`` is global average
-    pooling (N, C, H, W) → (N, C, 1, 1), used before the classifier in ResNet/GoogLeNet."""
+    pooling (N, C, H, W) → (N, C, 1, 1), used before the classifier in ResNet/GoogLeNet.
+    Sizes that do not divide the input use PyTorch's overlapping bins."""
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
@@ -63,6 +64,20 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.adaptive_avg_pool2d(x, self.output_size, where=self)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max-pool to a fixed output size with PyTorch's adaptive bins (any input size)."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_max_pool2d(x, self.output_size, self.return_indices, where=self)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

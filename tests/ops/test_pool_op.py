@@ -101,9 +101,15 @@ def test_adaptive_avg_pool(size, shape):
     assert gb.gradcheck(lambda a: F.adaptive_avg_pool2d(a, size), t64(x))
 
 
-def test_adaptive_avg_pool_rejects_uneven_sizes():
-    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d.*5×7.*2×2"):
-        F.adaptive_avg_pool2d(gb.Tensor(np.zeros((1, 1, 5, 7))), 2)
+def test_adaptive_pools_take_uneven_sizes_with_pytorchs_bins():
+    # 5×7 → 2×2: rows [0, 3) and [2, 5), columns [0, 4) and [3, 7) (⌊r·n/o⌋ … ⌈(r + 1)·n/o⌉)
+    x = np.arange(35, dtype=np.float64).reshape(1, 1, 5, 7)
+    bins = [(slice(0, 3), slice(0, 4)), (slice(0, 3), slice(3, 7)),
+            (slice(2, 5), slice(0, 4)), (slice(2, 5), slice(3, 7))]
+    avg = F.adaptive_avg_pool2d(gb.Tensor(x, dtype=np.float64), 2).numpy().ravel()
+    top = F.adaptive_max_pool2d(gb.Tensor(x, dtype=np.float64), 2).numpy().ravel()
+    np.testing.assert_allclose(avg, [x[0, 0][r, c].mean() for r, c in bins])
+    np.testing.assert_allclose(top, [x[0, 0][r, c].max() for r, c in bins])
 
 
 def test_pool_errors():
