@@ -12,7 +12,8 @@ The ops read are the ones ``export`` writes (opset 13-17 semantics), plus ``Flat
 ``Dropout`` as other exporters write them:
 
     Gemm (α = β = 1, transB = 1 → the fused Linear op; otherwise matmuls), MatMul, Add, Sub,
-    Mul, Div, Neg, Pow, Exp, Log, Sqrt, Abs, Relu, Sigmoid, Tanh, LeakyRelu, Softmax,
+    Mul, Div, Neg, Pow, Exp, Log, Sqrt, Abs, Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softplus
+    (log(1 + eˣ)), Greater (constant), Softmax,
     LogSoftmax, Conv, ConvTranspose, MaxPool, AveragePool (count_include_pad = 1, or no
     padding), GlobalAveragePool, BatchNormalization (inference), LayerNormalization
     (μ, σ² over the last axes: (x − μ)/√(σ² + ε)·γ + β), Dropout/Identity, Reshape,
@@ -344,6 +345,8 @@ IMPORTERS: dict[str, Importer] = {
     "Sigmoid": lambda a, at: act.Sigmoid.apply(a[0]),
     "Tanh": lambda a, at: act.Tanh.apply(a[0]),
     "LeakyRelu": lambda a, at: act.LeakyReLU.apply(a[0], negative_slope=float(at.get("alpha", 0.01))),
+    "Elu": lambda a, at: _elu(a[0], float(at.get("alpha", 1.0))),
+    "Softplus": lambda a, at: (a[0].exp() + 1.0).log(),
     "Softmax": lambda a, at: act.Softmax.apply(a[0], axis=int(at.get("axis", -1))),
     "LogSoftmax": lambda a, at: act.LogSoftmax.apply(a[0], axis=int(at.get("axis", -1))),
     "Conv": _conv,
@@ -372,7 +375,13 @@ IMPORTERS: dict[str, Importer] = {
     "Max": lambda a, at: elem.maximum(a[0], a[1]) if len(a) == 2 else _unsupported("Max of 3+ inputs"),
     "Where": lambda a, at: elem.where(a[0].data.astype(bool), a[1], a[2]),
     "Cast": _cast,
+    "Greater": lambda a, at: Tensor._from_op(a[0].data > a[1].data, None),
 }
+
+
+def _elu(x: Tensor, alpha: float) -> Tensor:
+    """x for x > 0, α(eˣ − 1) otherwise, from where/exp/clip (differentiable)."""
+    return elem.where(x.data > 0, x, (x.clip(None, 0.0).exp() - 1.0) * alpha)
 
 
 def _unsupported(what: str) -> Tensor:

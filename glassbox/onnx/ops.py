@@ -17,6 +17,7 @@ side computes where it is not a plain rename:
     Reshape       Reshape with 0 ("copy this axis") for the leading axes that keep their
                   size, so the batch axis stays dynamic
     GELU          0.5·x·(1 + erf(x/√2)) (opset 17 has Erf but no Gelu); tanh form likewise
+    SiLU          x·Sigmoid(x);  ELU  Elu(α);  Softplus  Softplus(βx)/β, x where βx > threshold
     LayerNorm     LayerNormalization(X, γ, β; axis, ε)
 """
 from __future__ import annotations
@@ -181,15 +182,40 @@ def _batch_norm(b: Any, step: Step, x: list[str]) -> str:
 
 @converts("LayerNorm", "LayerNormalization")
 def _layer_norm(b: Any, step: Step, x: list[str]) -> str:
+    """y = γ ⊙ (x − μ)/√(σ² + ε) + β over the trailing ``axes``; ONNX normalizes from ``axis`` on."""
     p = step.params
     ndim = step.inputs[0].ndim
-    shape = p.get("normalized_shape")
-    axis = ndim - len(shape) if shape is not None else int(p.get("axis", -1))
+    axes = sorted(int(a) % ndim for a in p.get("axes", (-1,)))
+    if axes != list(range(axes[0], ndim)):
+        b.fail(step, f"LayerNormalization normalizes trailing axes only, got axes {tuple(p.get('axes'))}")
     dtype = step.inputs[0].dtype
-    norm_shape = step.inputs[0].shape[axis:]
-    weight = x[1] if len(x) > 1 else b.const(np.ones(norm_shape, dtype=dtype), "ln_scale")
+    weight = x[1] if len(x) > 1 else b.const(np.ones(step.inputs[0].shape[axes[0]:], dtype=dtype), "ln_scale")
     inputs = [x[0], weight] + ([x[2]] if len(x) > 2 else [])
-    return b.node("LayerNormalization", inputs, axis=int(axis), epsilon=float(p.get("eps", 1e-5)))
+    return b.node("LayerNormalization", inputs, axis=axes[0], epsilon=float(p.get("eps", 1e-5)))
+
+
+@converts("SiLU")
+def _silu(b: Any, step: Step, x: list[str]) -> str:
+    """z·σ(z)."""
+    return b.node("Mul", [x[0], b.node("Sigmoid", x)])
+
+
+@converts("ELU")
+def _elu(b: Any, step: Step, x: list[str]) -> str:
+    return b.node("Elu", x, alpha=float(step.params.get("alpha", 1.0)))
+
+
+@converts("Softplus")
+def _softplus(b: Any, step: Step, x: list[str]) -> str:
+    """(1/β)·log(1 + e^{βz}), and z where βz > threshold (as glassbox and PyTorch do)."""
+    beta, threshold = float(step.params.get("beta", 1.0)), float(step.params.get("threshold", 20.0))
+    dtype = step.inputs[0].dtype
+    c = lambda v, name: b.const(np.asarray(v, dtype=dtype), name)  # noqa: E731
+    bz = x[0] if beta == 1.0 else b.node("Mul", [x[0], c(beta, "beta")])
+    soft = b.node("Softplus", [bz])
+    if beta != 1.0:
+        soft = b.node("Div", [soft, c(beta, "beta")])
+    return b.node("Where", [b.node("Greater", [bz, c(threshold, "threshold")]), x[0], soft])
 
 
 @converts("UpsampleNearest")

@@ -241,3 +241,50 @@ def test_bad_arguments():
         export(lambda x: x, np.ones((1, 3), np.float32), "unused.onnx")
     with pytest.raises(ValueError, match="scalar"):
         export(nn.ReLU(), np.float32(1.0), "unused.onnx")
+
+
+# ---------------------------------------------- the PyTorch-fluency helper's new ops
+def _new_op(module: str, name: str):
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(f"glassbox.ops.{module}"), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+NEW_OPS = {  # name: (module, op class, keyword parameters, input shape, also read back by onnx.load)
+    "gelu": ("activation", "GELU", {}, (5,), False),
+    "gelu tanh": ("activation", "GELU", {"approximate": "tanh"}, (5,), False),
+    "silu": ("activation", "SiLU", {}, (5,), True),
+    "elu": ("activation", "ELU", {"alpha": 0.7}, (5,), True),
+    "softplus": ("activation", "Softplus", {}, (5,), True),
+    "softplus beta 2": ("activation", "Softplus", {"beta": 2.0, "threshold": 3.0}, (5,), True),
+    "layer norm last axis": ("layer_norm", "LayerNorm", {"axes": (-1,)}, (3, 6), True),
+    "layer norm two axes": ("layer_norm", "LayerNorm", {"axes": (-2, -1)}, (3, 6), True),
+}
+
+
+@pytest.mark.parametrize("name", list(NEW_OPS))
+def test_new_ops_match_onnxruntime(name, tmp_path):
+    module, cls, params, shape, readable = NEW_OPS[name]
+    op = _new_op(module, cls)
+    if op is None:
+        pytest.skip(f"glassbox.ops.{module}.{cls} is not on this branch yet")
+    rng = np.random.default_rng(7)
+    layers = {}
+    if cls == "LayerNorm":
+        norm_shape = shape[len(shape) - len(params["axes"]):]
+        layers = {"g": nn.Parameter(rng.uniform(0.5, 1.5, norm_shape).astype(np.float32)),
+                  "b": nn.Parameter(rng.standard_normal(norm_shape).astype(np.float32))}
+        model = _Lambda(lambda m, x: op.apply(x, m.g, m.b, **params), **layers)
+    else:
+        model = _Lambda(lambda m, x: op.apply(x * 3.0, **params))
+    path = tmp_path / "new.onnx"
+    export(model, rng.standard_normal((2,) + shape).astype(np.float32), path)
+    x = rng.standard_normal((4,) + shape).astype(np.float32)
+    np.testing.assert_allclose(_run(path, x), _glassbox(model, x), atol=TOL, rtol=1e-5)
+    if readable:
+        from glassbox.onnx import load
+
+        np.testing.assert_allclose(_glassbox(load(path), x), _glassbox(model, x), atol=TOL, rtol=1e-5)
