@@ -554,3 +554,47 @@ def test_validate_helpers_name_the_argument():
     raises(AxisError, lambda: check.axis(3, 2, where="softmax"), "softmax", "got 3")
     raises(InvalidArgumentError, lambda: check.sequence(length=2, each=check.number, betas=(1,), where="Adam"),
            "Adam", "betas=(1,)")
+
+
+# ------------------------------------------------------------ half-done operations
+def test_loading_a_checkpoint_with_the_wrong_optimizer_changes_nothing(tmp_path):
+    model = tiny()
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    train(blobs(), model=model)
+    path = save_checkpoint(tmp_path / "c.npz", model, opt)
+    fresh = tiny(seed=1)
+    before = {k: v.copy() for k, v in fresh.state_dict().items()}
+    raises(CheckpointError, lambda: load_checkpoint(path, fresh, Adam(fresh.parameters())),
+           str(path), "SGD", "Adam")
+    for k, v in fresh.state_dict().items():  # all or nothing: the weights were not half-loaded
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_load_mnist_with_a_mistyped_root_does_not_fall_back(tmp_path, monkeypatch):
+    """load_mnist(root=<typo>) used to load $GLASSBOX_DATA silently."""
+    from glassbox.data import load_mnist
+    from glassbox.errors import DatasetNotFoundError
+    good = tmp_path / "data" / "mnist"
+    good.mkdir(parents=True)
+    for split, n in (("train", 20), ("t10k", 10)):
+        write_idx(good / f"{split}-images-idx3-ubyte", np.zeros((n, 28, 28), np.uint8))
+        write_idx(good / f"{split}-labels-idx1-ubyte", np.zeros(n, np.uint8))
+    monkeypatch.setenv("GLASSBOX_DATA", str(tmp_path / "data"))
+    typo = tmp_path / "dtaa"
+    raises(DatasetNotFoundError, lambda: load_mnist(typo, download=False, progress=False), str(typo))
+    (x, _), _ = load_mnist(download=False, progress=False)  # without a root, $GLASSBOX_DATA is used
+    assert len(x) == 20
+
+
+def test_divergence_names_a_warned_hyperparameter_as_the_cause():
+    """SGD(momentum=1.5) is accepted (as in PyTorch) with a warning; when the run then
+    diverges, the message blames the momentum, not the learning rate."""
+    x, y = blobs(256)
+    model = tiny()
+    with pytest.warns(OptimizerWarning):
+        opt = SGD(model.parameters(), lr=0.05, momentum=1.5)
+    with np.errstate(all="ignore"):
+        msg = raises(TrainingDivergedError,
+                     lambda: fit(model, nn.CrossEntropyLoss(), opt, (x, y), epochs=50, verbose=0, seed=0),
+                     "diverged", "Likely cause: SGD: momentum=1.5 ≥ 1")
+    assert "learning rate is too large" not in msg

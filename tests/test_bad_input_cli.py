@@ -94,7 +94,6 @@ def test_a_healthy_run_succeeds_and_saves(data_dir, tmp_path):
     ("--weight-decay", "-0.1", "--weight-decay"),
     ("--label-smoothing", "1.0", "--label-smoothing"),
     ("--dropout", "1.5", "--dropout"),
-    ("--momentum", "-0.5", "--momentum"),
     ("--hidden", "a,b", "--hidden"),
     ("--model", "no-such-model", "no-such-model"),
     ("--optimizer", "lbfgs", "lbfgs"),
@@ -104,6 +103,21 @@ def test_bad_train_arguments(data_dir, tmp_path, flag, value, name):
     proc, out = train(data_dir, tmp_path, flag, value)
     fails(proc, 2, name, value)
     assert not (out / "checkpoint.npz").exists()
+
+
+def test_momentum_follows_the_optimizers_rules(data_dir, tmp_path):
+    """One rule, the API's: the averaged Momentum refuses β ≥ 1; SGD accepts μ ≥ 1 as PyTorch
+    does, with a warning, and the divergence detector then stops the run."""
+    proc, _ = train(data_dir, tmp_path, "--optimizer", "momentum", "--momentum", "1.0")
+    fails(proc, 2, "Momentum", "beta=1.0", "[0, 1)")
+    proc, _ = train(data_dir, tmp_path, "--optimizer", "sgd", "--momentum", "-0.5")
+    fails(proc, 2, "SGD", "momentum=-0.5")
+    proc, _ = train(data_dir, tmp_path, "--momentum", "0.9")  # adam has betas, not momentum
+    fails(proc, 2, "--momentum does not apply to adam")
+    proc, out = train(data_dir, tmp_path, "--optimizer", "sgd", "--momentum", "1.5", "--epochs", "20")
+    assert "OptimizerWarning" in proc.stderr and "momentum=1.5 ≥ 1" in proc.stderr
+    if proc.returncode != 0:
+        fails(proc, 1, "diverged")
 
 
 def test_early_stopping_without_a_validation_split(data_dir, tmp_path):
@@ -231,3 +245,35 @@ def test_evaluate_a_text_file(data_dir, tmp_path):
 def test_evaluate_a_truncated_checkpoint(data_dir, checkpoint):
     checkpoint.write_bytes(checkpoint.read_bytes()[:200])
     fails(run_cli("evaluate", str(checkpoint), "--data", str(data_dir)), 2, str(checkpoint))
+
+
+# ------------------------------------------------------------------ output paths and full disks
+def test_out_pointing_at_an_existing_file_fails_before_training(data_dir, tmp_path):
+    """It used to train the whole run, then die in save_checkpoint with a traceback."""
+    target = tmp_path / "results.txt"
+    target.write_text("keep me")
+    proc = run_cli("train", "--data", str(data_dir), "--epochs", "3", "--hidden", "16",
+                   "--out", str(target))
+    fails(proc, 2, str(target), "is a file")
+    assert "Epoch" not in proc.stdout and "test accuracy" not in proc.stdout  # nothing trained
+    assert target.read_text() == "keep me"
+
+
+def test_a_full_disk_ends_in_one_line(data_dir, tmp_path):
+    """A write limit (RLIMIT_FSIZE) makes the checkpoint write fail as a full disk does."""
+    import resource
+    import signal
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails (EFBIG) instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    out = tmp_path / "full"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
+    env.pop("GLASSBOX_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "glassbox", "train", "--data", str(data_dir),
+                           "--epochs", "1", "--hidden", "16", "--quiet", "--out", str(out)],
+                          capture_output=True, text=True, env=env, preexec_fn=small_files, timeout=300)
+    err = fails(proc, 2, "could not write the checkpoint", "File too large")
+    assert err.count("\n") <= 2
+    assert not (out / "checkpoint.npz").exists()

@@ -190,15 +190,26 @@ class Optimizer:
         return self.rules[key](where=type(self).__name__, **{key: value})
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        """Checks that involve several hyperparameters, and warnings (extend when needed).
+        """Checks that involve several hyperparameters (extend when needed), then one
+        ``OptimizerWarning`` per value that PyTorch accepts but that almost surely breaks
+        training (``_mistakes``)."""
+        for message in self._mistakes(group):
+            warn_hyperparameter(type(self).__name__, message)
 
-        The base warns about ``eps = 0`` where ``_eps_divides`` says ε is all that keeps a
-        zero gradient from dividing 0 by 0 (PyTorch accepts it; the weight becomes NaN)."""
+    def _mistakes(self, group: dict[str, Any]) -> list[str]:
+        """What is almost surely wrong with ``group``'s values (extend in subclasses). The
+        base: ``eps = 0`` where ``_eps_divides`` says ε is all that keeps a zero gradient
+        from dividing 0 by 0 (PyTorch accepts it; the weight becomes NaN)."""
         if self._eps_divides(group) and group.get("eps") == 0.0:
-            warn_hyperparameter(type(self).__name__, (
-                "eps=0 divides 0 by 0 for every weight whose gradient (and running average) is "
-                "0, which turns those weights into NaN in one step. PyTorch accepts eps=0, but "
-                f"use eps > 0 (default {self.default_eps()!r})"))
+            return ["eps=0 divides 0 by 0 for every weight whose gradient (and running average) "
+                    "is 0, which turns those weights into NaN in one step. PyTorch accepts eps=0, "
+                    f"but use eps > 0 (default {self.default_eps()!r})"]
+        return []
+
+    def hyperparameter_mistakes(self) -> list[str]:
+        """Every ``OptimizerWarning`` this optimizer's current groups deserve (the divergence
+        detector names them as the likely cause)."""
+        return [f"{type(self).__name__}: {m}" for g in self.param_groups for m in self._mistakes(g)]
 
     def _eps_divides(self, group: dict[str, Any]) -> bool:
         """True when the update divides by (something that is 0 for a zero gradient) + ε."""

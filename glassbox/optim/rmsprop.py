@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import FLAG, NON_NEGATIVE, Optimizer, ParamsT, warn_hyperparameter
+from .optimizer import FLAG, NON_NEGATIVE, Optimizer, ParamsT
 
 
 class RMSprop(Optimizer):
@@ -68,13 +68,14 @@ class RMSprop(Optimizer):
     def _eps_divides(self, group: dict[str, Any]) -> bool:
         return True
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
+    def _mistakes(self, group: dict[str, Any]) -> list[str]:
+        found = super()._mistakes(group)
         if group["alpha"] > 1.0:
-            warn_hyperparameter("RMSprop", (
+            found.append(
                 f"alpha={group['alpha']!r} > 1 gives the new squared gradient the negative "
                 "weight 1 − alpha, so V can turn negative and √V NaN. PyTorch accepts it; use "
-                "alpha in [0, 1], e.g. 0.99"))
+                "alpha in [0, 1], e.g. 0.99")
+        return found
 
     def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
         xp = backend.xp

@@ -31,7 +31,7 @@ from typing import Any
 
 from .. import backend
 from ..errors import InvalidArgumentError
-from .optimizer import FLAG, NON_NEGATIVE, UNIT_INTERVAL, Optimizer, ParamsT, warn_hyperparameter
+from .optimizer import FLAG, NON_NEGATIVE, UNIT_INTERVAL, Optimizer, ParamsT
 
 
 class SGD(Optimizer):
@@ -65,11 +65,15 @@ class SGD(Optimizer):
                 "SGD: Nesterov momentum needs momentum > 0 and dampening = 0. Received: "
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
             )
+
+    def _mistakes(self, group: dict[str, Any]) -> list[str]:
+        found = super()._mistakes(group)
         if group["momentum"] >= 1.0:
-            warn_hyperparameter("SGD", (
+            found.append(
                 f"momentum={group['momentum']!r} ≥ 1: the velocity v_t = μ·v_(t−1) + g_t then "
                 "never forgets a gradient and grows without bound, so training diverges. "
-                "PyTorch accepts it; use momentum in [0, 1), e.g. 0.9"))
+                "PyTorch accepts it; use momentum in [0, 1), e.g. 0.9")
+        return found
 
     def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
         if group["momentum"] == 0.0:

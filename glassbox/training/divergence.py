@@ -112,6 +112,15 @@ class DivergenceDetector(Callback):
         return ("try a smaller learning rate" + (f" (e.g. lr={lr / 10:.2g}, 10× smaller)" if lr else "")
                 + ", gradient clipping, or batch normalization")
 
+    def _likely_cause(self) -> str:
+        """A hyperparameter the optimizer warned about (SGD momentum ≥ 1, eps = 0, ...) is
+        the likely cause when there is one; else the learning rate."""
+        optimizer = self.trainer.optimizer if self.trainer is not None else None
+        mistakes = getattr(optimizer, "hyperparameter_mistakes", lambda: [])()
+        if mistakes:
+            return f"Likely cause: {mistakes[0]}"
+        return f"Likely cause: the learning rate is too large; {self._lr_hint()}"
+
     def _record(self, kind: str, message: str) -> None:
         t = self.trainer
         self.events.append({"epoch": None if t is None else t.epoch,
@@ -120,8 +129,7 @@ class DivergenceDetector(Callback):
     def _exploded(self, value: float) -> None:
         message = (f"loss exploded to {value:.4g} {self._where()}: the training diverged: its "
                    f"moving average {self.average:.4g} is {self.average / self.start:.3g}× its "
-                   f"start {self.start:.4g} (the limit is {self.factor:g}×). Likely cause: the "
-                   f"learning rate is too large; {self._lr_hint()}")
+                   f"start {self.start:.4g} (the limit is {self.factor:g}×). {self._likely_cause()}")
         self._record("exploded", message)
         if self.action == "raise":
             raise TrainingDivergedError(message)
@@ -144,16 +152,14 @@ class DivergenceDetector(Callback):
         bad = [n for n, p in model.named_parameters() if non_finite_report(p, n)] if model else []
         if bad:
             cause = (f"the parameters {', '.join(bad[:5])}{' …' if len(bad) > 5 else ''} hold "
-                     "NaN/inf: the previous update broke them (gradients overflowed). Likely "
-                     f"cause: the learning rate is too large; {self._lr_hint()}")
+                     f"NaN/inf: the previous update broke them (gradients overflowed). "
+                     f"{self._likely_cause()}")
         elif _largest_weight(model) > 1e4:
             cause = (f"the weights have grown to |w| = {_largest_weight(model):.3g}, so the forward "
-                     "pass overflowed. Likely cause: the learning rate is too large; "
-                     + self._lr_hint())
+                     f"pass overflowed. {self._likely_cause()}")
         elif self.start is not None and self.start > 0 and self.average > 10.0 * self.start:
             cause = (f"the loss had grown to {self.average / self.start:.3g}× its start "
-                     f"{self.start:.4g} before it overflowed. Likely cause: the learning rate is "
-                     f"too large; {self._lr_hint()}")
+                     f"{self.start:.4g} before it overflowed. {self._likely_cause()}")
         else:
             cause = ("the inputs and weights are finite and the loss had not grown before"
                      + (f" (start {self.start:.4g}, recent {self.average:.4g})" if self.start else "")
