@@ -553,7 +553,11 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any, *, where: Where = None)
     owner = name_of(where, "adaptive_avg_pool2d")
     x = _as_tensor(input)
     _check_image(x, owner)
-    return _pool.AdaptiveAvgPool2d.apply(x, output_size=_output_hw(output_size, x.shape[2:], owner))
+    (h, w), (oh, ow) = x.shape[2:], _output_hw(output_size, x.shape[2:], owner)
+    if h % oh or w % ow:
+        return _pool.AdaptiveAvgPool2d.apply(x, output_size=(oh, ow))
+    kernel = (h // oh, w // ow)  # evenly dividing: a plain avg_pool2d, kernel = stride
+    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=kernel, padding=((0, 0), (0, 0)))
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False, *,
