@@ -74,7 +74,7 @@ def worker_glassbox(model_name: str, steps: int) -> dict:
 
     for i in range(5):
         step(i)
-    result = {"world_size": p}
+    result = {"world_size": p, "num_parameters": model.num_parameters()}
     if p > 1:
         net.comm_time = net.wait_time = 0.0
     t = _time_steps(step, steps, dist.barrier)
@@ -86,7 +86,67 @@ def worker_glassbox(model_name: str, steps: int) -> dict:
         result["buckets"] = len(net.buckets)
         with net.no_sync():
             result["no_sync_step_ms"] = 1e3 * _time_steps(step, steps, dist.barrier) / steps
+        result["allreduce_ms"] = _allreduce_ms(model.num_parameters())
     return result
+
+
+def _allreduce_ms(n: int, calls: int = 50) -> float:
+    """Median time of one blocking Allreduce of n float32 (the whole gradient, one bucket)."""
+    import numpy as np
+    from mpi4py import MPI
+
+    comm, buf, times = MPI.COMM_WORLD, np.ones(n, dtype=np.float32), []
+    for _ in range(5):
+        comm.Barrier()
+        start = time.perf_counter()
+        for _ in range(calls):
+            comm.Allreduce(MPI.IN_PLACE, buf)
+        times.append((time.perf_counter() - start) / calls)
+    return 1e3 * statistics.median(times)
+
+
+# ------------------------------------------------------------------ the model
+def ring_allreduce_ms(grad_bytes: float, p: int, bandwidth_gb_s: float, latency_us: float) -> float:
+    """Ring allreduce of ``grad_bytes`` over p ranks: 2(p−1) steps, each sending and receiving
+    a 1/p chunk, so every rank moves 2(p−1)/p · bytes in each direction:
+    T = 2(p−1)·α + 2(p−1)/p · S / β."""
+    if p == 1:
+        return 0.0
+    return 1e3 * (2 * (p - 1) * latency_us * 1e-6 + 2 * (p - 1) / p * grad_bytes / (bandwidth_gb_s * 1e9))
+
+
+def predict(compute_ms: float, grad_bytes: float, bandwidth_gb_s: float, latency_us: float,
+            ranks=(1, 2, 4, 8, 16, 32, 64)) -> list[tuple[int, float, float, float]]:
+    """(p, step ms, img/s, speed-up) with no overlap: T(p) = T_compute + T_allreduce(p)."""
+    rows = []
+    for p in ranks:
+        t = compute_ms + ring_allreduce_ms(grad_bytes, p, bandwidth_gb_s, latency_us)
+        rows.append((p, t, p * PER_RANK / t * 1e3, p * compute_ms / t))
+    return rows
+
+
+NETWORKS = {"10 GbE (1.25 GB/s, 50 µs)": (1.25, 50.0), "100 Gb/s InfiniBand (12.5 GB/s, 2 µs)": (12.5, 2.0)}
+
+
+def print_predictions(runs: dict, med) -> None:
+    for model in sorted({k[1] for k in runs}):
+        one, two = runs.get(("glassbox", model, 1)), runs.get(("glassbox", model, 2))
+        if not one or not two:
+            continue
+        compute = med(one, "step_ms")
+        grad_bytes = 4 * two[0]["num_parameters"]
+        print(f"\n{model}: measured 1-rank step {compute:.2f} ms (per-rank batch {PER_RANK}), "
+              f"gradient {grad_bytes / 1e6:.2f} MB")
+        # the check on this machine: shared memory, the measured Allreduce of the gradient
+        ar = med(two, "allreduce_ms")
+        print(f"  check, 2 ranks here: predicted {compute:.2f} + {ar:.2f} (measured Allreduce of the "
+              f"gradient) = {compute + ar:.2f} ms/step; measured {med(two, 'step_ms'):.2f} ms "
+              f"(no_sync {med(two, 'no_sync_step_ms'):.2f} ms: the two ranks' compute alone)")
+        for name, (bw, lat) in NETWORKS.items():
+            print(f"  {name}:")
+            for p, t, rate, speedup in predict(compute, grad_bytes, bw, lat):
+                print(f"    p={p:3d}  step {t:7.2f} ms  {rate:11,.0f} img/s  speed-up {speedup:6.2f}×"
+                      f"  (efficiency {speedup / p:4.0%})")
 
 
 def worker_torch(model_name: str, steps: int) -> dict:
@@ -202,6 +262,7 @@ def main() -> None:
         print(f"{library:9s} {model:5s} {med(one, 'img_per_s'):13,.0f} {med(rs, 'img_per_s'):14,.0f} "
               f"{med(rs, 'img_per_s') / med(one, 'img_per_s'):8.2f}× {sync:8.2f} {nosync:10.2f} "
               f"{(sync - nosync) / sync:10.0%} {in_mpi}")
+    print_predictions(runs, med)
     print("\nraw:", json.dumps({f"{k[0]}-{k[1]}-{k[2]}": v for k, v in runs.items()}))
 
 

@@ -108,6 +108,8 @@ def to_torch(module: nn.Module) -> Any:
             return tnn.AvgPool2d(m.kernel_size, m.stride, m.padding)
         if kind == "AdaptiveAvgPool2d":
             return tnn.AdaptiveAvgPool2d(m.output_size)
+        if kind == "Identity":
+            return tnn.Identity()
         if kind == "ZeroPad2d":
             return tnn.ZeroPad2d(m.padding)
         if kind == "ResidualBlock":
@@ -121,8 +123,7 @@ def to_torch(module: nn.Module) -> Any:
             super().__init__()
             self.conv1, self.bn1 = conv(m.conv1), conv(m.bn1)
             self.conv2, self.bn2 = conv(m.conv2), conv(m.bn2)
-            self.shortcut = (None if m.shortcut_conv is None else
-                             tnn.Sequential(conv(m.shortcut_conv), conv(m.shortcut_bn)))
+            self.shortcut = None if m.downsample is None else conv(m.downsample)
 
         def forward(self, x: Any) -> Any:
             z = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
@@ -131,7 +132,7 @@ def to_torch(module: nn.Module) -> Any:
     class TorchResNet(tnn.Module):
         def __init__(self, m: Any, conv: Any) -> None:
             super().__init__()
-            self.stem = conv(m.stem)
+            self.stem = tnn.Sequential(conv(m.conv1), conv(m.bn1), conv(m.relu), conv(m.maxpool))
             self.stages = tnn.Sequential(*[conv(getattr(m, f"layer{i + 1}"))
                                            for i in range(m.num_stages)])
             self.head = tnn.Sequential(conv(m.avgpool), conv(m.flatten), conv(m.fc))
@@ -140,7 +141,7 @@ def to_torch(module: nn.Module) -> Any:
             return self.head(self.stages(self.stem(x)))
 
     twin = convert(module)
-    ours = list(module.state_dict().values())
+    ours = [v for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")]
     theirs = [v for k, v in twin.state_dict().items() if not k.endswith("num_batches_tracked")]
     if len(ours) != len(theirs) or any(a.shape != tuple(b.shape) for a, b in zip(ours, theirs)):
         raise RuntimeError("bench/gpu.py: the PyTorch twin's parameters do not line up")

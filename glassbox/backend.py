@@ -221,8 +221,9 @@ def value_range(array: Any) -> tuple[Any, Any]:
 
 
 def like(value: Any, reference: Any, dtype: Any = None) -> Any:
-    """``value`` (a number, list or array of either device) as an array on the device
-    of ``reference`` (with ``dtype``, default: as it comes)."""
+    """``value`` (a number, list, or array) as an array on the device of ``reference``
+    (with ``dtype``, default: as it comes). Host values are copied to the device; a device
+    array used with a host reference is an error (no silent copy back)."""
     module = array_module(reference)
     if module is numpy and not is_host(value):
         raise GlassboxRuntimeError(

@@ -298,3 +298,12 @@ def resolve(spec: "str | device") -> device:
     if spec == "auto":
         return auto()
     return as_device(spec, where="--device")
+
+
+def module_for(spec: "str | device | None", where: str = "glassbox") -> Any:
+    """The array module that makes new arrays for ``device=spec``: NumPy for ``"cpu"``,
+    the device module for ``"cuda"``, and ``backend.xp`` (the default) for ``None``."""
+    if spec is None:
+        return backend.xp
+    dev = as_device(spec, where=where)
+    return numpy if dev.type == "cpu" else backend.cuda_module()

@@ -20,14 +20,16 @@ Convolution volumes are written n_H×n_W×n_C as in the notes (glassbox stores (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from . import nn
-from .core.grad_mode import no_grad
 from .core.tensor import Tensor
+from .nn import functional as F
+from .nn.activation import Activation
 from .nn.module import Module
+from .nn.utils import record_calls
 from .ops import conv as _conv
 
 LOSSES = ("cross-entropy", "mse", "none")
@@ -107,12 +109,28 @@ def _d(symbol: str) -> str:
 
 
 # ------------------------------------------------------------------------- per-layer formulas
-_ACTIVATIONS: dict[type, tuple[str, str, str]] = {
-    # type: (name, g, g')
-    nn.ReLU: ("ReLU", "g(z) = max(0, z)", "g'(z) = 1 if z > 0 else 0"),
-    nn.Tanh: ("tanh", "g(z) = tanh(z) = (eᶻ − e⁻ᶻ)/(eᶻ + e⁻ᶻ)", "g'(z) = 1 − tanh²(z) = 1 − A²"),
-    nn.Sigmoid: ("sigmoid", "g(z) = σ(z) = 1/(1 + e⁻ᶻ)", "g'(z) = σ(z)·(1 − σ(z)) = A ⊙ (1 − A)"),
-}
+Lines = tuple[list[str], list[str]]
+Formula = Callable[["_Walker", Module, tuple, tuple], Optional[Lines]]
+_FORMULAS: dict[type, Formula] = {}
+
+
+def register(*layer_types: type) -> Callable[[Formula], Formula]:
+    """Register ``fn(walker, module, in_shape, out_shape) -> (forward lines, backward lines)``
+    as the formulas of ``layer_types`` (and their subclasses); returning None leaves the layer
+    out. A new layer adds itself with ``@explain.register(MyLayer)``."""
+    def add(fn: Formula) -> Formula:
+        for layer_type in layer_types:
+            _FORMULAS[layer_type] = fn
+        return fn
+    return add
+
+
+def formula_for(module: Module) -> Formula | None:
+    """The registered formulas of ``module``'s type or its nearest registered base class."""
+    for cls in type(module).__mro__:
+        if cls in _FORMULAS:
+            return _FORMULAS[cls]
+    return None
 
 
 class _Walker:
@@ -126,173 +144,201 @@ class _Walker:
     def _input(self) -> str:
         return "A[0]" if self.symbol == "X" else self.symbol
 
-    def step(self, module: Module, in_shape: tuple[int, ...], out_shape: tuple[int, ...]
-             ) -> tuple[list[str], list[str]] | None:
-        for kind, handler in (
-            (nn.Linear, self.linear), (nn.Conv2d, self.conv), (nn.MaxPool2d, self.pool),
-            (nn.AvgPool2d, self.pool), (nn.AdaptiveAvgPool2d, self.adaptive_pool),
-            (nn.BatchNorm1d, self.batch_norm), (nn.BatchNorm2d, self.batch_norm),
-            (nn.Dropout, self.dropout), (nn.Flatten, self.flatten), (nn.LeakyReLU, self.leaky_relu),
-            (nn.LogSoftmax, self.softmax), (nn.Softmax, self.softmax),
-            (nn.ReLU, self.activation), (nn.Tanh, self.activation), (nn.Sigmoid, self.activation),
-            (nn.Identity, None),
-        ):
-            if isinstance(module, kind):
-                return handler(module, in_shape, out_shape) if handler else None
-        if type(module).__name__ == "ZeroPad2d":
-            return self.zero_pad(module, in_shape, out_shape)
+    def step(self, module: Module, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> Lines | None:
+        fn = formula_for(module)
+        if fn is not None:
+            return fn(self, module, in_shape, out_shape)
         x = self.symbol
-        self.symbol = f"{type(module).__name__}({x})"
-        return ([f"{self.symbol}: {_act(in_shape)} → {_act(out_shape)} (explain has no formula "
-                 f"for {type(module).__name__})"], [f"{_d(x)}: backprop through {type(module).__name__}"])
+        name = type(module).__name__
+        self.symbol = f"{name}({x})"
+        return ([f"{self.symbol}: {_act(in_shape)} → {_act(out_shape)} (explain has no formula for {name})"],
+                [f"{_d(x)}: backprop through {name}"])
 
-    # -- layers with weights
-    def linear(self, m: nn.Linear, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        x = self._input()
-        self.l += 1
-        l, n_out, n_in = self.l, m.out_features, m.in_features
-        z = f"Z[{l}]"
-        self.symbol = z
-        bias = m.bias is not None
-        fwd = [f"{z} = W[{l}]·{x}" + (f" + b[{l}]" if bias else ""),
-               f"W[{l}] is ({n_out}, {n_in})" + (f", b[{l}] ({n_out},)" if bias else ", no bias")
-               + f";  {x} {_act(in_shape)} → {z} {_act(out_shape)}"]
-        bwd = [f"dW[{l}] = (1/m)·dZ[{l}]·{x}ᵀ    ({n_out}, m)·(m, {n_in}) → ({n_out}, {n_in}), like W[{l}]"]
-        if bias:
-            bwd.append(f"db[{l}] = (1/m)·Σ dZ[{l}]    (summed over the m samples) → ({n_out},)")
-        bwd.append(f"{_d(x)} = W[{l}]ᵀ·dZ[{l}]    ({n_in}, {n_out})·({n_out}, m) → ({n_in}, m)"
-                   + ("    (only needed when the input itself wants a gradient)" if x == "A[0]" else ""))
-        return fwd, bwd
 
-    def conv(self, m: nn.Conv2d, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        x = self._input()
-        self.l += 1
-        l = self.l
-        c_in, h, w = in_shape
-        c_out, oh, ow = out_shape
-        (fh, fw), (sh, sw) = m.kernel_size, m.stride
-        (pt, pb), (pl, pr) = _conv.resolve_padding(m.padding, (h, w), m.kernel_size, m.stride, repr(m))
-        z = f"Z[{l}]"
-        self.symbol = z
-        bias = m.bias is not None
-        fwd = [f"{z} = W[{l}] ∗ {x}" + (f" + b[{l}]" if bias else "")
-               + f"    ({c_out} filters of {fh}×{fw}×{c_in}; ∗ slides each over {x}, stride {sh}, padding {pt})",
-               f"W[{l}] is {tuple(m.weight.shape)} (n_C, n_C_prev, f, f)"
-               + (f", b[{l}] ({c_out},)" if bias else ", no bias"),
-               _size_line("n_H", h, pt + pb, fh, sh, oh)]
-        if (w, pl + pr, fw, sw) != (h, pt + pb, fh, sh):
-            fwd.append(_size_line("n_W", w, pl + pr, fw, sw, ow))
-        else:
-            fwd.append(f"n_W = {ow} likewise")
-        fwd.append(f"{x} {_volume(in_shape)} → {z} {_volume(out_shape)}")
-        bwd = [f"dW[{l}] = (1/m)·Σ_samples Σ_(h,w) dZ[{l}][h,w,c] · ({fh}×{fw}×{c_in} window of {x} at (h,w))"
-               f" → {tuple(m.weight.shape)}"]
-        if bias:
-            bwd.append(f"db[{l}] = (1/m)·Σ dZ[{l}] over the samples and the {oh}×{ow} positions → ({c_out},)")
-        bwd.append(f"{_d(x)} = Σ_(h,w,c) W[{l}][c] · dZ[{l}][h,w,c] added onto the window at (h,w)"
-                   f"    (a full convolution with the flipped filters) → {_volume(in_shape)}"
-                   + ("    (only needed when the input itself wants a gradient)" if x == "A[0]" else ""))
-        return fwd, bwd
+@register(nn.Identity)
+def _identity(w: _Walker, m: Module, in_shape: tuple, out_shape: tuple) -> None:
+    return None
 
-    def batch_norm(self, m: Any, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        x = self._input()
-        l = self.l
-        y = f"Z̃[{l}]"
-        self.symbol = y
-        n = "m" if len(in_shape) == 1 else f"(m·{in_shape[1]}·{in_shape[2]})"
-        over = "the m samples" if len(in_shape) == 1 else f"the m samples and the {in_shape[1]}×{in_shape[2]} positions"
-        c = m.num_features
-        fwd = [f"μ = (1/{n})·Σ {x},   σ² = (1/{n})·Σ ({x} − μ)²    per channel, over {over}",
-               f"Ẑ = ({x} − μ)/√(σ² + ε),   {y} = γ[{l}] ⊙ Ẑ + β[{l}]    (ε = {m.eps:g})",
-               f"γ[{l}] and β[{l}] are ({c},);  at test time μ, σ² are the running averages",
-               f"{x} {_act(in_shape)} → {y} {_act(out_shape)}"]
-        bwd = [f"dβ[{l}] = (1/m)·Σ d{y},   dγ[{l}] = (1/m)·Σ d{y} ⊙ Ẑ    → ({c},)",
-               f"dẐ = γ[{l}] ⊙ d{y}",
-               f"{_d(x)} = (1/√(σ² + ε))·(dẐ − mean(dẐ) − Ẑ ⊙ mean(dẐ ⊙ Ẑ))    (means over {over})"]
-        return fwd, bwd
 
-    # -- activations
-    def activation(self, m: Module, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        name, g, gp = _ACTIVATIONS[type(m)]
-        return self._act_lines(name, g, gp, in_shape)
+# -- layers with weights
+@register(nn.Linear)
+def _linear(w: _Walker, m: nn.Linear, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w._input()
+    w.l += 1
+    l, n_out, n_in = w.l, m.out_features, m.in_features
+    z = f"Z[{l}]"
+    w.symbol = z
+    bias = m.bias is not None
+    fwd = [f"{z} = W[{l}]·{x}" + (f" + b[{l}]" if bias else ""),
+           f"W[{l}] is ({n_out}, {n_in})" + (f", b[{l}] ({n_out},)" if bias else ", no bias")
+           + f";  {x} {_act(in_shape)} → {z} {_act(out_shape)}"]
+    bwd = [f"dW[{l}] = (1/m)·dZ[{l}]·{x}ᵀ    ({n_out}, m)·(m, {n_in}) → ({n_out}, {n_in}), like W[{l}]"]
+    if bias:
+        bwd.append(f"db[{l}] = (1/m)·Σ dZ[{l}]    (summed over the m samples) → ({n_out},)")
+    bwd.append(f"{_d(x)} = W[{l}]ᵀ·dZ[{l}]    ({n_in}, {n_out})·({n_out}, m) → ({n_in}, m)"
+               + ("    (only needed when the input itself wants a gradient)" if x == "A[0]" else ""))
+    return fwd, bwd
 
-    def leaky_relu(self, m: nn.LeakyReLU, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        a = m.negative_slope
-        return self._act_lines("leaky ReLU", f"g(z) = max({a:g}·z, z)", f"g'(z) = 1 if z > 0 else {a:g}",
-                               in_shape)
 
-    def _act_lines(self, name: str, g: str, gp: str, shape: tuple) -> tuple[list[str], list[str]]:
-        z = self._input()
-        a = f"A[{self.l}]"
-        self.symbol = a
-        return ([f"{a} = g({z}),  g = {name}: {g}    {_act(shape)}"],
-                [f"{_d(z)} = {_d(a)} ⊙ g'({z}),  {gp}"])
+@register(nn.Conv2d)
+def _conv2d(w: _Walker, m: nn.Conv2d, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w._input()
+    w.l += 1
+    l = w.l
+    c_in, h, wd = in_shape
+    c_out, oh, ow = out_shape
+    (fh, fw), (sh, sw) = m.kernel_size, m.stride
+    (pt, pb), (pl, pr) = _conv.resolve_padding(m.padding, (h, wd), m.kernel_size, m.stride, repr(m))
+    z = f"Z[{l}]"
+    w.symbol = z
+    bias = m.bias is not None
+    fwd = [f"{z} = W[{l}] ∗ {x}" + (f" + b[{l}]" if bias else "")
+           + f"    ({c_out} filters of {fh}×{fw}×{c_in}; ∗ slides each over {x}, stride {sh}, padding {pt})",
+           f"W[{l}] is {tuple(m.weight.shape)} (n_C, n_C_prev, f, f)"
+           + (f", b[{l}] ({c_out},)" if bias else ", no bias"),
+           _size_line("n_H", h, pt + pb, fh, sh, oh)]
+    if (wd, pl + pr, fw, sw) != (h, pt + pb, fh, sh):
+        fwd.append(_size_line("n_W", wd, pl + pr, fw, sw, ow))
+    else:
+        fwd.append(f"n_W = {ow} likewise")
+    fwd.append(f"{x} {_volume(in_shape)} → {z} {_volume(out_shape)}")
+    bwd = [f"dW[{l}] = (1/m)·Σ_samples Σ_(h,w) dZ[{l}][h,w,c] · ({fh}×{fw}×{c_in} window of {x} at (h,w))"
+           f" → {tuple(m.weight.shape)}"]
+    if bias:
+        bwd.append(f"db[{l}] = (1/m)·Σ dZ[{l}] over the samples and the {oh}×{ow} positions → ({c_out},)")
+    bwd.append(f"{_d(x)} = Σ_(h,w,c) W[{l}][c] · dZ[{l}][h,w,c] added onto the window at (h,w)"
+               f"    (a full convolution with the flipped filters) → {_volume(in_shape)}"
+               + ("    (only needed when the input itself wants a gradient)" if x == "A[0]" else ""))
+    return fwd, bwd
 
-    def softmax(self, m: Any, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        z = self._input()
-        a = f"A[{self.l}]"
-        self.symbol = a
-        log = isinstance(m, nn.LogSoftmax)
-        fwd = [f"{a} = {'log ' if log else ''}softmax({z}):  "
-               + ("Z_k − log Σ_j e^(Z_j)" if log else "e^(Z_k) / Σ_j e^(Z_j)") + f"    {_act(in_shape)}"]
-        bwd = [f"{_d(z)} = {_d(a)} − softmax({z}) · Σ_k {_d(a)}_k" if log
-               else f"{_d(z)} = {a} ⊙ ({_d(a)} − Σ_k {_d(a)}_k·{a}_k)    (the softmax Jacobian diag(a) − a·aᵀ)"]
-        return fwd, bwd
 
-    # -- layers without weights
-    def pool(self, m: Any, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        x = self._input()
-        p_sym = f"P[{self.l}]"
-        self.symbol = p_sym
-        (fh, fw) = _conv.pair(m.kernel_size, "kernel_size", repr(m))
-        (sh, sw) = _conv.pair(m.stride, "stride", repr(m))
-        pad = m.padding if isinstance(m.padding, int) else m.padding[0]
-        c, h, w = in_shape
-        _, oh, ow = out_shape
-        is_max = isinstance(m, nn.MaxPool2d)
-        kind = "max" if is_max else "average"
-        fwd = [f"{p_sym} = {kind} of each {fh}×{fw} window of {x}, stride {sh}    (no parameters)",
-               _size_line("n_H", h, 2 * pad, fh, sh, oh) + ("" if (w, fw, sw) != (h, fh, sh) else f";  n_W = {ow} likewise"),
-               f"{x} {_volume(in_shape)} → {p_sym} {_volume(out_shape)}    (n_C = {c} stays)"]
-        if is_max:
-            bwd = [f"{_d(x)} = d{p_sym} sent to the position of each window's maximum, 0 elsewhere"]
-        else:
-            bwd = [f"{_d(x)} = d{p_sym}/{fh * fw} to each of the {fh * fw} pixels of its window"]
-        return fwd, bwd
+def _batch_norm_lines(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w._input()
+    l = w.l
+    y = f"Z̃[{l}]"
+    w.symbol = y
+    n = "m" if len(in_shape) == 1 else f"(m·{in_shape[1]}·{in_shape[2]})"
+    over = "the m samples" if len(in_shape) == 1 else f"the m samples and the {in_shape[1]}×{in_shape[2]} positions"
+    c = m.num_features
+    fwd = [f"μ = (1/{n})·Σ {x},   σ² = (1/{n})·Σ ({x} − μ)²    per channel, over {over}",
+           f"Ẑ = ({x} − μ)/√(σ² + ε),   {y} = γ[{l}] ⊙ Ẑ + β[{l}]    (ε = {m.eps:g})",
+           f"γ[{l}] and β[{l}] are ({c},);  at test time μ, σ² are the running averages",
+           f"{x} {_act(in_shape)} → {y} {_act(out_shape)}"]
+    bwd = [f"dβ[{l}] = (1/m)·Σ d{y},   dγ[{l}] = (1/m)·Σ d{y} ⊙ Ẑ    → ({c},)",
+           f"dẐ = γ[{l}] ⊙ d{y}",
+           f"{_d(x)} = (1/√(σ² + ε))·(dẐ − mean(dẐ) − Ẑ ⊙ mean(dẐ ⊙ Ẑ))    (means over {over})"]
+    return fwd, bwd
 
-    def adaptive_pool(self, m: Any, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        x = self._input()
-        p_sym = f"P[{self.l}]"
-        self.symbol = p_sym
-        c, h, w = in_shape
-        _, oh, ow = out_shape
-        kh, kw = h // oh, w // ow
-        return ([f"{p_sym} = average of each {kh}×{kw} block of {x}: {_volume(in_shape)} → {_volume(out_shape)}"],
-                [f"{_d(x)} = d{p_sym}/{kh * kw} to each of the {kh * kw} pixels of its block"])
 
-    def dropout(self, m: nn.Dropout, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        x = self._input()
-        keep = 1.0 - m.p
-        d = f"D[{self.l}]"
-        unit = "unit" if not isinstance(m, nn.Dropout2d) else "feature map"
-        return ([f"{d} = (random numbers < keep_prob = {keep:g}), one per {unit};  "
-                 f"{x} = {x} ⊙ {d} / {keep:g}    (training only; the identity at test time)"],
-                [f"{_d(x)} = {_d(x)} ⊙ {d} / {keep:g}    (the same mask)"])
+register(nn.BatchNorm1d, nn.BatchNorm2d)(_batch_norm_lines)
 
-    def flatten(self, m: nn.Flatten, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        x = self.symbol
-        out = "A[0]" if x == "X" else f"F[{self.l}]"
-        self.symbol = out
-        size = int(np.prod(in_shape))
-        return ([f"{out} = flatten({x}): {_volume(in_shape)} → ({size}, m)"],
-                [f"{_d(x)} = d{out} reshaped back to {_volume(in_shape)}"] if x != "X" else [])
 
-    def zero_pad(self, m: Any, in_shape: tuple, out_shape: tuple) -> tuple[list[str], list[str]]:
-        x = self.symbol
-        out = "A[0]" if x == "X" else x
-        self.symbol = out
-        return ([f"{out} = {x} with p = {m.padding} zeros on every side: {_volume(in_shape)} → {_volume(out_shape)}"],
-                [f"{_d(x)} = d{out} without its {m.padding}-pixel border"] if x != "X" else [])
+@register(nn.LayerNorm)
+def _layer_norm(w: _Walker, m: nn.LayerNorm, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w._input()
+    l = w.l
+    y = f"Z̃[{l}]"
+    w.symbol = y
+    shape = "×".join(map(str, m.normalized_shape))
+    fwd = [f"μ, σ² of each sample over its last {shape} values;  Ẑ = ({x} − μ)/√(σ² + ε),  "
+           f"{y} = γ ⊙ Ẑ + β    (ε = {m.eps:g}; the same at test time)",
+           f"{x} {_act(in_shape)} → {y} {_act(out_shape)}"]
+    bwd = [f"dẐ = γ ⊙ d{y};  {_d(x)} = (1/√(σ² + ε))·(dẐ − mean(dẐ) − Ẑ ⊙ mean(dẐ ⊙ Ẑ))    "
+           f"(means over each sample's {shape} values)"]
+    return fwd, bwd
+
+
+# -- activations: every nn.activation.Activation states its g and g'
+@register(Activation)
+def _activation(w: _Walker, m: Activation, in_shape: tuple, out_shape: tuple) -> Lines:
+    z = w._input()
+    a = f"A[{w.l}]"
+    w.symbol = a
+    return ([f"{a} = g({z}),  g = {type(m).__name__}: {m.formula}    {_act(in_shape)}"],
+            [f"{_d(z)} = {_d(a)} ⊙ g'({z}),  {m.derivative}"])
+
+
+@register(nn.Softmax)
+def _softmax(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
+    z = w._input()
+    a = f"A[{w.l}]"
+    w.symbol = a
+    log = isinstance(m, nn.LogSoftmax)
+    fwd = [f"{a} = {'log ' if log else ''}softmax({z}):  "
+           + ("Z_k − log Σ_j e^(Z_j)" if log else "e^(Z_k) / Σ_j e^(Z_j)") + f"    {_act(in_shape)}"]
+    bwd = [f"{_d(z)} = {_d(a)} − softmax({z}) · Σ_k {_d(a)}_k" if log
+           else f"{_d(z)} = {a} ⊙ ({_d(a)} − Σ_k {_d(a)}_k·{a}_k)    (the softmax Jacobian diag(a) − a·aᵀ)"]
+    return fwd, bwd
+
+
+# -- layers without weights
+@register(nn.MaxPool2d, nn.AvgPool2d)
+def _pool(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w._input()
+    p_sym = f"P[{w.l}]"
+    w.symbol = p_sym
+    c, h, wd = in_shape
+    _, oh, ow = out_shape
+    (fh, fw), (sh, sw), ((pt, pb), (pl, pr)) = F.pool_args((h, wd), m.kernel_size, m.stride,
+                                                           m.padding, repr(m))
+    is_max = isinstance(m, nn.MaxPool2d)
+    kind = "max" if is_max else "average"
+    same = (wd, fw, sw, pl + pr) == (h, fh, sh, pt + pb)
+    fwd = [f"{p_sym} = {kind} of each {fh}×{fw} window of {x}, stride {sh}    (no parameters)",
+           _size_line("n_H", h, pt + pb, fh, sh, oh) + (f";  n_W = {ow} likewise" if same else "")]
+    if not same:
+        fwd.append(_size_line("n_W", wd, pl + pr, fw, sw, ow))
+    fwd.append(f"{x} {_volume(in_shape)} → {p_sym} {_volume(out_shape)}    (n_C = {c} stays)")
+    if is_max:
+        bwd = [f"{_d(x)} = d{p_sym} sent to the position of each window's maximum, 0 elsewhere"]
+    else:
+        bwd = [f"{_d(x)} = d{p_sym}/{fh * fw} to each of the {fh * fw} pixels of its window"]
+    return fwd, bwd
+
+
+@register(nn.AdaptiveAvgPool2d)
+def _adaptive_pool(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w._input()
+    p_sym = f"P[{w.l}]"
+    w.symbol = p_sym
+    c, h, wd = in_shape
+    _, oh, ow = out_shape
+    kh, kw = h // oh, wd // ow
+    return ([f"{p_sym} = average of each {kh}×{kw} block of {x}: {_volume(in_shape)} → {_volume(out_shape)}"],
+            [f"{_d(x)} = d{p_sym}/{kh * kw} to each of the {kh * kw} pixels of its block"])
+
+
+@register(nn.Dropout)
+def _dropout(w: _Walker, m: nn.Dropout, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w._input()
+    keep = 1.0 - m.p
+    d = f"D[{w.l}]"
+    unit = "unit" if not isinstance(m, nn.Dropout2d) else "feature map"
+    return ([f"{d} = (random numbers < keep_prob = {keep:g}), one per {unit};  "
+             f"{x} = {x} ⊙ {d} / {keep:g}    (training only; the identity at test time)"],
+            [f"{_d(x)} = {_d(x)} ⊙ {d} / {keep:g}    (the same mask)"])
+
+
+@register(nn.Flatten)
+def _flatten(w: _Walker, m: nn.Flatten, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w.symbol
+    out = "A[0]" if x == "X" else f"F[{w.l}]"
+    w.symbol = out
+    size = int(np.prod(in_shape))
+    return ([f"{out} = flatten({x}): {_volume(in_shape)} → ({size}, m)"],
+            [f"{_d(x)} = d{out} reshaped back to {_volume(in_shape)}"] if x != "X" else [])
+
+
+@register(nn.ConstantPad2d)
+def _zero_pad(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
+    x = w.symbol
+    out = "A[0]" if x == "X" else x
+    w.symbol = out
+    left, right, top, bottom = m.padding
+    p = str(left) if len(set(m.padding)) == 1 else f"(left {left}, right {right}, top {top}, bottom {bottom})"
+    what = "zeros" if m.value == 0 else f"values {m.value:g}"
+    return ([f"{out} = {x} with p = {p} {what} on every side: {_volume(in_shape)} → {_volume(out_shape)}"],
+            [f"{_d(x)} = d{out} without its {p}-pixel border"] if x != "X" else [])
 
 
 def _size_line(axis: str, n: int, pad_total: int, f: int, s: int, out: int) -> str:
@@ -354,32 +400,21 @@ def explain(model: Module, input_shape: int | Sequence[int] = (1, 28, 28), loss:
 
 def _record_calls(model: Module, shape: tuple[int, ...]) -> list[tuple[Module, tuple, tuple]]:
     """(leaf module, per-sample input shape, per-sample output shape) in the order they ran,
-    from one eval-mode forward pass on zeros; hooks and modes are restored afterwards."""
-    calls: list[tuple[Module, tuple, tuple]] = []
-
-    def record(module: Module, inputs: Any, output: Any) -> None:
-        first = inputs[0] if isinstance(inputs, (tuple, list)) and inputs else inputs
-        if isinstance(first, Tensor) and isinstance(output, Tensor):
-            calls.append((module, tuple(first.shape[1:]), tuple(output.shape[1:])))
-
-    modes = [(m, m.training) for m in model.modules()]
-    handles = [m.register_forward_hook(record) for m in model.modules() if not m._modules]
+    from one eval-mode forward pass on zeros (``nn.utils.record_calls``)."""
     param = next(iter(model.parameters()), None)
     dtype = param.dtype if param is not None else np.float32
+    x = Tensor._from_op(np.zeros((1, *shape), dtype=dtype), None)
     try:
-        model.eval()
-        with no_grad():
-            try:
-                model(Tensor._from_op(np.zeros((1, *shape), dtype=dtype), None))
-            except (ValueError, TypeError, RuntimeError) as exc:
-                raise ValueError(f"explain: the forward pass of {type(model).__name__} on one sample of "
-                                 f"shape {shape} failed: {exc}") from exc
-    finally:
-        for handle in handles:
-            handle.remove()
-        for module, mode in modes:
-            object.__setattr__(module, "training", mode)
-    return calls
+        calls, _ = record_calls(model, x, leaves_only=True)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise ValueError(f"explain: the forward pass of {type(model).__name__} on one sample of "
+                         f"shape {shape} failed: {exc}") from exc
+    out = []
+    for module, inputs, output in calls:
+        first = inputs[0] if isinstance(inputs, (tuple, list)) and inputs else inputs
+        if isinstance(first, Tensor) and isinstance(output, Tensor):
+            out.append((module, tuple(first.shape[1:]), tuple(output.shape[1:])))
+    return out
 
 
-__all__ = ["explain", "Explanation", "LayerExplanation"]
+__all__ = ["explain", "Explanation", "LayerExplanation", "register", "formula_for"]

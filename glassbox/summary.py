@@ -16,10 +16,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .core.grad_mode import no_grad
 from .core.tensor import Tensor
 from .nn.container import ModuleList, Sequential
 from .nn.module import Module
+from .nn.utils import record_calls
 
 
 @dataclass
@@ -98,40 +98,28 @@ def _format_shape(shape: Any) -> str:
     return str(tuple(shape))
 
 
+def _input_dtype(model: Module) -> Any:
+    """The dtype of a zero input for ``model``: its first parameter's, else float32."""
+    param = next(iter(model.parameters()), None)
+    return param.dtype if param is not None else np.float32
+
+
 def _run_forward(model: Module, input_shape: tuple[int, ...], batch_size: int
                  ) -> tuple[dict[int, Any], Any]:
     """One eval-mode forward on zeros; returns output shape by ``id(module)`` and the
     model's output shape. Modes and hooks are restored even if the forward fails."""
-    shapes: dict[int, Any] = {}
-    modes = [(m, m.training) for m in model.modules()]
-    handles = []
-
-    def record(module: Module, inputs: Any, output: Any) -> None:
-        shapes[id(module)] = _shape_of(output)
-
-    param = next(iter(model.parameters()), None)
-    dtype = param.dtype if param is not None else np.float32
+    x = Tensor._from_op(np.zeros((batch_size, *input_shape), dtype=_input_dtype(model)), None)
     try:
-        for module in model.modules():
-            handles.append(module.register_forward_hook(record))
-        model.eval()
-        with no_grad():
-            x = Tensor._from_op(np.zeros((batch_size, *input_shape), dtype=dtype), None)
-            try:
-                out = model(x)
-            except (ValueError, TypeError, RuntimeError) as exc:
-                message = (f"summary: the forward pass of {type(model).__name__} on an input of "
-                           f"shape {(batch_size, *input_shape)} failed: {exc}")
-                try:
-                    located = type(exc)(message)
-                except Exception:  # an exception type that takes other arguments
-                    raise exc from None
-                raise located from exc
-    finally:
-        for handle in handles:
-            handle.remove()
-        for module, mode in modes:
-            object.__setattr__(module, "training", mode)
+        calls, out = record_calls(model, x)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        message = (f"summary: the forward pass of {type(model).__name__} on an input of "
+                   f"shape {(batch_size, *input_shape)} failed: {exc}")
+        try:
+            located = type(exc)(message)
+        except Exception:  # an exception type that takes other arguments
+            raise exc from None
+        raise located from exc
+    shapes = {id(module): _shape_of(output) for module, _, output in calls}
     return shapes, _shape_of(out)
 
 

@@ -175,3 +175,24 @@ def shape(x: Any, *, ndim: int | Sequence[int] | None = None, where: str | None 
         want = expected or " or ".join(f"{n}-d" for n in allowed)
         raise ShapeError(f"{_prefix(where)}expected {name} of {want}, got shape {actual}")
     return actual
+
+
+# -- helpers for layers (nn.functional) --------------------------------------------------
+def pair(*, where: str | None = None, low: int = 1, **kwargs: Any) -> tuple[int, int]:
+    """An int or a pair of ints, as (height, width), each >= ``low``: ``kernel_size=3`` → (3, 3)."""
+    name, value = _one(kwargs, "pair")
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    expected = f"an integer >= {low} or a pair of them"
+    if len(items) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                  and v >= low for v in items):
+        raise invalid(name, expected, value, where)
+    return int(items[0]), int(items[1])
+
+
+def size(x: Any, *, dim: int, size: int, where: str | None = None, name: str = "input",
+         expected: str | None = None) -> None:
+    """``x.shape[dim] == size``, or a ShapeError naming the expected and the actual shape."""
+    actual = tuple(getattr(x, "shape", ()))
+    if len(actual) <= dim or actual[dim] != size:
+        want = expected or f"size {size} at dimension {dim}"
+        raise ShapeError(f"{_prefix(where)}expected {name} of {want}, got shape {actual}")

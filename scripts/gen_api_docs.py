@@ -43,6 +43,10 @@ MODULES = [
         "glassbox.training.tensorboard"]),
     ("Interop: ONNX and safetensors", ["glassbox.onnx.export", "glassbox.onnx.importer", "glassbox.onnx.verify",
                                        "glassbox.serialization"]),
+    ("Data parallel: glassbox.distributed", [
+        "glassbox.distributed.comm", "glassbox.distributed.ddp", "glassbox.distributed.sampler",
+        "glassbox.distributed.sync_batchnorm", "glassbox.distributed.training",
+        "glassbox.distributed.launch"]),
     ("Models, metrics, tools", [
         "glassbox.models", "glassbox.models.autoencoder", "glassbox.models.siamese", "glassbox.summary",
         "glassbox.metrics", "glassbox.plots", "glassbox.tune", "glassbox.detect", "glassbox.lessons",

@@ -119,7 +119,7 @@ def test_resnet_small_block_rows_and_buffers():
     assert sum(r.num_params for r in result.rows) == result.total_params
     assert result.buffer_elements > 0
     depths = {r.name: r.depth for r in result.rows}
-    assert depths["stem.0"] == depths["layer1.0"] == depths["fc"] == 0
+    assert depths["conv1"] == depths["layer1.0"] == depths["fc"] == 0
     assert depths["layer1.0.conv1"] == depths["layer3.0.bn2"] == 1
     collapsed, _ = _silent(model, (1, 28, 28), max_depth=0)
     assert all(r.depth == 0 for r in collapsed.rows)

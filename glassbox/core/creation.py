@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from .. import device as _device
 from .. import validate as check
 from ..errors import InvalidArgumentError
-from ..random import default_generator
 from .tensor import DEFAULT_FLOAT, Tensor, _shape_args, place
 
 
@@ -23,8 +23,14 @@ def _size(where: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(check.non_negative_int(size=n, where=where) for n in _shape_args(shape))
 
 
+def _xp(device: Any, where: str) -> Any:
+    """The module that makes the array right on ``device`` (no host→device copy)."""
+    return _device.module_for(device, where=where)
+
+
 def _make(where: str, data: Any, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
-    t = place(Tensor._from_op(backend.xp.asarray(data), None), device, where)
+    array = backend.xp.asarray(data) if backend.is_host(data) else data
+    t = place(Tensor._from_op(array, None), device, where)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -35,13 +41,13 @@ def _float(dtype: Any) -> Any:
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     shape = _size("zeros", size)
-    return _make("zeros", backend.xp.zeros(shape, dtype=_float(dtype)), dtype, requires_grad, device)
+    return _make("zeros", _xp(device, "zeros").zeros(shape, dtype=_float(dtype)), dtype, requires_grad, device)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones."""
     shape = _size("ones", size)
-    return _make("ones", backend.xp.ones(shape, dtype=_float(dtype)), dtype, requires_grad, device)
+    return _make("ones", _xp(device, "ones").ones(shape, dtype=_float(dtype)), dtype, requires_grad, device)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
@@ -57,7 +63,7 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     if dtype is None:
         dtype = np.bool_ if isinstance(fill_value, (bool, np.bool_)) else \
             np.int64 if isinstance(fill_value, (int, np.integer)) else DEFAULT_FLOAT
-    data = backend.xp.full(shape, fill_value, dtype=dtype)
+    data = _xp(device, "full").full(shape, fill_value, dtype=dtype)
     return _make("full", data, dtype, requires_grad, device)
 
 
@@ -66,7 +72,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     """The n×m identity matrix (ones on the diagonal)."""
     n = check.non_negative_int(n=n, where="eye")
     m = n if m is None else check.non_negative_int(m=m, where="eye")
-    return _make("eye", backend.xp.eye(n, m, dtype=_float(dtype)), dtype, requires_grad, device)
+    return _make("eye", _xp(device, "eye").eye(n, m, dtype=_float(dtype)), dtype, requires_grad, device)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -84,7 +90,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
         dtype = np.int64 if ints else DEFAULT_FLOAT
     if end is None:
         start, end = 0, start
-    data = backend.xp.arange(start, end, step, dtype=dtype)
+    data = _xp(device, "arange").arange(start, end, step, dtype=dtype)
     return _make("arange", data, dtype, requires_grad, device)
 
 
@@ -94,21 +100,21 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_g
     check.number(start=start, where="linspace")
     check.number(end=end, where="linspace")
     steps = check.non_negative_int(steps=steps, where="linspace")
-    data = backend.xp.linspace(start, end, steps, dtype=_float(dtype))
+    data = _xp(device, "linspace").linspace(start, end, steps, dtype=_float(dtype))
     return _make("linspace", data, dtype, requires_grad, device)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Standard normal samples from the global generator (``glassbox.manual_seed``)."""
     shape = _size("randn", size)
-    data = default_generator().standard_normal(shape).astype(_float(dtype))
+    data = backend.generator(_xp(device, "randn")).standard_normal(shape).astype(_float(dtype))
     return _make("randn", data, dtype, requires_grad, device)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Uniform samples in [0, 1) from the global generator."""
     shape = _size("rand", size)
-    data = default_generator().random(shape).astype(_float(dtype))
+    data = backend.generator(_xp(device, "rand")).random(shape).astype(_float(dtype))
     return _make("rand", data, dtype, requires_grad, device)
 
 
@@ -123,46 +129,44 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
     if high <= low:
         raise check.invalid("high", f"an integer > low={low}", high, "randint")
     shape = _size("randint", (size,) if isinstance(size, (int, np.integer)) else tuple(size))
-    data = default_generator().integers(low, high, shape).astype(np.int64 if dtype is None else dtype)
+    data = backend.generator(_xp(device, "randint")).integers(low, high, shape).astype(np.int64 if dtype is None else dtype)
     return _make("randint", data, dtype, requires_grad, device)
+
+
+def _on(t: Any, device: Any) -> Any:
+    """``*_like``'s device: the tensor's own unless ``device`` says otherwise (PyTorch)."""
+    return getattr(t, "device", None) if device is None else device
 
 
 def _like(t: Any, dtype: Any) -> tuple[tuple[int, ...], Any]:
     return tuple(t.shape), t.dtype if dtype is None else dtype
 
 
-def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return zeros(shape, dtype=dtype, requires_grad=requires_grad, device=device)
+def _like_function(make: Any, name: str) -> Any:
+    """``name(t)`` = ``make(t.shape, dtype=t.dtype)`` (``torch.zeros_like`` and co.)."""
+    def like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+        shape, dtype = _like(t, dtype)
+        return make(shape, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
+
+    like.__name__ = like.__qualname__ = name
+    like.__doc__ = f"``{make.__name__}`` with the shape and (unless given) the dtype of ``t``."
+    return like
 
 
-def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return ones(shape, dtype=dtype, requires_grad=requires_grad, device=device)
-
-
-def empty_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return empty(shape, dtype=dtype, requires_grad=requires_grad, device=device)
+zeros_like = _like_function(zeros, "zeros_like")
+ones_like = _like_function(ones, "ones_like")
+empty_like = _like_function(empty, "empty_like")
+rand_like = _like_function(rand, "rand_like")
+randn_like = _like_function(randn, "randn_like")
 
 
 def full_like(t: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     shape, dtype = _like(t, dtype)
-    return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=device)
-
-
-def rand_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return rand(shape, dtype=dtype, requires_grad=requires_grad, device=device)
-
-
-def randn_like(t: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    shape, dtype = _like(t, dtype)
-    return randn(shape, dtype=dtype, requires_grad=requires_grad, device=device)
+    return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=_on(t, device))
 
 
 def randint_like(t: Any, low: int, high: int | None = None, dtype: Any = None,
                  requires_grad: bool = False, device: Any = None) -> Tensor:
     return randint(low, high, tuple(t.shape), dtype=t.dtype if dtype is None else dtype,
-                   requires_grad=requires_grad, device=device)
+                   requires_grad=requires_grad, device=_on(t, device))

@@ -39,19 +39,22 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-def _as_batch(x: Any, where: str) -> tuple[np.ndarray, bool]:
-    """``x`` as a float NumPy array (N, C, H, W), and whether it came as a Tensor."""
-    is_tensor = isinstance(x, Tensor)
-    arr = backend.to_numpy(x.data) if is_tensor else np.asarray(x)
+def _as_batch(x: Any, where: str) -> tuple[np.ndarray, Any]:
+    """``x`` as a float NumPy array (N, C, H, W), and its origin: the Tensor's device, or
+    None for an array. (Augmentation runs on the host: a batch from a host loader is
+    augmented before ``fit``'s one copy to the device.)"""
+    origin = x.device if isinstance(x, Tensor) else None
+    arr = backend.to_numpy(x.data) if origin is not None else np.asarray(x)
     if arr.ndim != 4:
         raise ValueError(f"{where}: expected an image batch of shape (N, C, H, W), got shape {arr.shape}")
     if arr.dtype.kind != "f":
         raise TypeError(f"{where}: expected a float image batch, got dtype {arr.dtype}")
-    return arr, is_tensor
+    return arr, origin
 
 
-def _back(arr: np.ndarray, is_tensor: bool) -> Any:
-    return Tensor._from_op(backend.xp.asarray(arr), None) if is_tensor else arr
+def _back(arr: np.ndarray, origin: Any) -> Any:
+    """The augmented batch where it came from (a Tensor back on its device)."""
+    return Tensor._from_op(backend.to_device(arr, origin), None) if origin is not None else arr
 
 
 def _rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
@@ -101,7 +104,7 @@ def shift(x: Any, dy: Any, dx: Any) -> Any:
     ``dy``/``dx`` are ints or one int per sample (positive = down / right).
     """
     where = "shift"
-    arr, is_tensor = _as_batch(x, where)
+    arr, origin = _as_batch(x, where)
     n, _, h, w = arr.shape
     dy = _per_sample(dy, n, "dy", where).astype(np.int64)
     dx = _per_sample(dx, n, "dx", where).astype(np.int64)
@@ -109,7 +112,7 @@ def shift(x: Any, dy: Any, dx: Any) -> Any:
     k_h, k_w = min(k, h), min(k, w)  # a shift of a whole side or more leaves only zeros
     dy, dx = np.clip(dy, -k_h, k_h), np.clip(dx, -k_w, k_w)
     padded = np.pad(arr, ((0, 0), (0, 0), (k_h, k_h), (k_w, k_w)))
-    return _back(_window(padded, k_h - dy, k_w - dx, h, w), is_tensor)
+    return _back(_window(padded, k_h - dy, k_w - dx, h, w), origin)
 
 
 def rotate(x: Any, degrees: Any, mode: str = "bilinear") -> Any:
@@ -126,7 +129,7 @@ def rotate(x: Any, degrees: Any, mode: str = "bilinear") -> Any:
     where = "rotate"
     if mode not in ("bilinear", "nearest"):
         raise ValueError(f"{where}: mode must be 'bilinear' or 'nearest', got {mode!r}")
-    arr, is_tensor = _as_batch(x, where)
+    arr, origin = _as_batch(x, where)
     n, c, h, w = arr.shape
     theta = np.deg2rad(_per_sample(degrees, n, "degrees", where).astype(np.float64))
     cos, sin = np.cos(theta)[:, None, None], np.sin(theta)[:, None, None]
@@ -158,7 +161,7 @@ def rotate(x: Any, degrees: Any, mode: str = "bilinear") -> Any:
         top = np.take(flat, k) * (1 - fj) + np.take(flat, k + 1) * fj
         bottom = np.take(flat, k + wp) * (1 - fj) + np.take(flat, k + wp + 1) * fj
         out = top * (1 - fi) + bottom * fi
-    return _back(out.astype(arr.dtype, copy=False), is_tensor)
+    return _back(out.astype(arr.dtype, copy=False), origin)
 
 
 # ------------------------------------------------------------------------ transforms
@@ -166,9 +169,9 @@ class Transform:
     """Base class: ``transform(x, rng)`` → augmented batch of the same shape and dtype."""
 
     def __call__(self, x: Any, rng: np.random.Generator | None = None) -> Any:
-        arr, is_tensor = _as_batch(x, type(self).__name__)
+        arr, origin = _as_batch(x, type(self).__name__)
         out = self.apply(arr, _rng(rng, type(self).__name__))
-        return _back(out.astype(arr.dtype, copy=False), is_tensor)
+        return _back(out.astype(arr.dtype, copy=False), origin)
 
     def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError

@@ -33,7 +33,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..core import engine
-from ..errors import GlassboxTypeError
+from ..errors import GlassboxRuntimeError, GlassboxTypeError
 from ..nn.module import Module
 from .. import validate as check
 from . import comm as _comm
@@ -142,6 +142,11 @@ class DistributedDataParallel(Module):
         self._sync = True
         self._active = False
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+        on_device = [n for n, p in named if not isinstance(p.data, np.ndarray)]
+        if on_device:
+            raise GlassboxRuntimeError(
+                f"DistributedDataParallel: parameter {on_device[0]!r} is not a NumPy array (on a "
+                "GPU?); the gradient buckets are host arrays: train on the CPU (--device cpu)")
         names = {id(p): n for n, p in named}
         self._buckets = [_Bucket(g, g[0].data.dtype) for g in
                          assign_buckets([p for _, p in named], bucket_cap_mb)]

@@ -113,6 +113,7 @@ class SyncBatchNorm(_BatchNorm):
                              f"ranks, got input of shape {tuple(x.shape)} on this rank")
         mean = stats[:c] / count
         var = np.maximum(stats[c:2 * c] / count - mean * mean, 0.0)
+        self.num_batches_tracked += 1  # PyTorch's count of training batches
         m = self.momentum
         self.running_mean *= 1.0 - m
         self.running_mean += (m * mean).astype(self.running_mean.dtype)
@@ -135,6 +136,7 @@ class SyncBatchNorm(_BatchNorm):
                 sync.weight, sync.bias = module.weight, module.bias
             sync.running_mean[...] = module.running_mean
             sync.running_var[...] = module.running_var
+            sync.num_batches_tracked[...] = module.num_batches_tracked
             sync.train(module.training)
             return sync
         for name, child in list(module._modules.items()):

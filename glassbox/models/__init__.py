@@ -10,11 +10,15 @@ from typing import Any, Callable
 
 from .. import nn
 from .alexnet import AlexNet, alexnet
+from .autoencoder import AutoEncoder, DenoisingAutoEncoder, autoencoder
 from .inception import inception_small
 from .lenet import ZeroPad2d, cnn, lenet5
 from .linear_models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .mlp import mlp, shallow_mlp
-from .resnet import ResNet, resnet18, resnet_small
+from .resnet import ResNet, resnet18, resnet50, resnet_small
+from .siamese import (
+    BalancedBatchSampler, EmbeddingNet, embed, embedding_net, identify, nearest_labels, verify,
+)
 from .vgg import VGG, vgg16
 
 
@@ -83,27 +87,15 @@ def get_model(name: str, **kwargs: Any) -> nn.Module:
     return MODELS[key](**kwargs)
 
 
+# EmbeddingNet (unit-norm embeddings) and the autoencoders (reconstructions) do not output
+# class logits, so they are not in MODELS, whose builders the CLI trains with cross-entropy.
 __all__ = [
     "MODELS", "available_models", "get_model", "build_from_config", "trainable_models", "DIGIT_ADAPTATIONS", "NOT_FOR_DIGITS",
     "mlp", "shallow_mlp", "softmax_regression",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "lenet5", "cnn", "ZeroPad2d", "alexnet", "AlexNet", "vgg16", "VGG",
-    "resnet18", "resnet_small", "ResNet", "inception_small",
-]
-
-# --- Siamese networks (issue 5). EmbeddingNet outputs unit-norm embeddings, not logits, so it
-# is not in MODELS (whose builders the CLI trains with cross-entropy).
-from .siamese import (  # noqa: E402
-    BalancedBatchSampler, EmbeddingNet, embed, embedding_net, identify, nearest_labels, verify,
-)
-
-__all__ += [
+    "resnet18", "resnet50", "resnet_small", "ResNet", "inception_small",
     "EmbeddingNet", "embedding_net", "embed", "verify", "identify", "nearest_labels",
     "BalancedBatchSampler",
+    "AutoEncoder", "DenoisingAutoEncoder", "autoencoder",
 ]
-
-# --- Autoencoders (issue 5). They output reconstructions (pixels), not class logits, so they
-# are not in MODELS either (the CLI trains every MODELS entry with cross-entropy).
-from .autoencoder import AutoEncoder, DenoisingAutoEncoder, autoencoder  # noqa: E402
-
-__all__ += ["AutoEncoder", "DenoisingAutoEncoder", "autoencoder"]

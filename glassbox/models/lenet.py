@@ -4,29 +4,8 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from .. import nn
-from ..core.tensor import Tensor
 from ..nn import init
-from ..ops.shape import pad
-
-
-class ZeroPad2d(nn.Module):
-    """Adds ``padding`` zeros on every side of the two spatial axes: (N, C, H, W) →
-    (N, C, H + 2p, W + 2p). LeNet-5 uses it to turn 28×28 MNIST into its 32×32 input."""
-
-    def __init__(self, padding: int) -> None:
-        super().__init__()
-        if not isinstance(padding, int) or padding < 0:
-            raise ValueError(f"ZeroPad2d: padding must be a non-negative int, got {padding!r}")
-        self.padding = padding
-
-    def forward(self, x: Tensor) -> Tensor:
-        if x.ndim != 4:
-            raise ValueError(f"ZeroPad2d: expected input of shape (N, C, H, W), got {tuple(x.shape)}")
-        p = self.padding
-        return pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-
-    def extra_repr(self) -> str:
-        return f"padding={self.padding}"
+from ..nn.padding import ZeroPad2d
 
 
 def lenet5(num_classes: int = 10, in_channels: int = 1, variant: str = "modern",

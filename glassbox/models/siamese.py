@@ -18,7 +18,6 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import backend, nn
-from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
 from ..ops.metric import squared_distance_matrix
 
@@ -75,21 +74,10 @@ def embed(model: Callable[[Tensor], Tensor], x: Any, batch_size: int = 500) -> n
 
     ``model`` is a ``Module`` (its train/eval mode is restored afterwards) or any callable
     from a Tensor batch to an (n, d) Tensor."""
-    xp = backend.xp
-    data = x.data if isinstance(x, Tensor) else xp.asarray(x)
-    was_training = [(m, m.training) for m in model.modules()] if isinstance(model, nn.Module) else []
-    if was_training:
-        model.eval()
-    try:
-        with no_grad():
-            parts = [model(Tensor(data[i:i + batch_size])).data
-                     for i in range(0, len(data), batch_size)]
-    finally:
-        for module, mode in was_training:
-            object.__setattr__(module, "training", mode)
-    if not parts:
+    data = x.data if isinstance(x, Tensor) else backend.xp.asarray(x)
+    if len(data) == 0:
         raise ValueError("embed: got no inputs")
-    out = xp.concatenate(parts)
+    out = nn.utils.inference(model, data, batch_size)
     if out.ndim != 2:
         raise ValueError(f"embed: the model must output (N, d) embeddings, got shape {out.shape}")
     return out

@@ -1,47 +1,44 @@
-"""Layers, models' building blocks, initializers and losses (PyTorch's ``torch.nn``)."""
-from . import functional, init
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from .container import Flatten, ModuleList, Sequential
-from .linear import Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from .module import Module
-from .parameter import Parameter
+"""Layers, models' building blocks, initializers and losses (PyTorch's ``torch.nn``).
 
-__all__ = [
-    "functional", "init", "Module", "Parameter", "Linear", "Identity", "Sequential",
-    "ModuleList", "Flatten", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax",
-    "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-]
-
-# --- convolutional layers (issue 3) are exported below ---
-from .blocks import BasicBlock, InceptionBlock, ResidualBlock
+Every layer's computation and argument checks are in ``nn.functional`` (``F``); a module
+holds parameters and options, and its ``forward`` calls ``F``.
+"""
+from . import functional, init, utils
+from .activation import ELU, GELU, SiLU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .blocks import BasicBlock, Bottleneck, InceptionBlock, ResidualBlock
+from .container import Flatten, ModuleDict, ModuleList, ParameterList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout, Dropout2d
-from .normalization import BatchNorm1d, BatchNorm2d
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
-
-__all__ += [
-    "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",
-    "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d",
-    "ResidualBlock", "BasicBlock", "InceptionBlock",
-]
-
-# --- decoder layers (issue 5, autoencoders) ---
-from .upsample import ConvTranspose2d, Upsample
-
-__all__ += ["Upsample", "ConvTranspose2d"]
-
-# --- metric learning (issue 5: Siamese networks) ---
+from .heads import HeadDict, MultiHead, MultiTaskLoss
+from .linear import Identity, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .metric_loss import (
     ContrastiveLoss, L2Normalize, TripletLoss, contrastive_loss, triplet_loss, triplet_loss_batch,
 )
+from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .padding import ConstantPad2d, ZeroPad2d
+from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .sparse import Embedding
+from .upsample import ConvTranspose2d, Upsample
 
-__all__ += [
+__all__ = [
+    "functional", "init", "utils", "Module", "Parameter",
+    # containers
+    "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Flatten", "Identity",
+    # layers
+    "Linear", "Conv2d", "ConvTranspose2d", "Upsample", "MaxPool2d", "AvgPool2d",
+    "AdaptiveAvgPool2d", "GlobalAvgPool2d", "ZeroPad2d", "ConstantPad2d", "BatchNorm1d",
+    "BatchNorm2d", "LayerNorm", "Embedding", "Dropout", "Dropout2d",
+    # activations
+    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax",
+    "LogSoftmax",
+    # losses
+    "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "TripletLoss", "ContrastiveLoss", "L2Normalize", "triplet_loss", "triplet_loss_batch",
     "contrastive_loss",
+    # blocks and multi-task learning
+    "ResidualBlock", "BasicBlock", "Bottleneck", "InceptionBlock",
+    "MultiHead", "MultiTaskLoss", "HeadDict",
 ]
-
-# --- multi-task learning (issue 4: practitioner's toolkit) ---
-from .heads import HeadDict, MultiHead, MultiTaskLoss
-
-__all__ += ["MultiHead", "MultiTaskLoss", "HeadDict"]

@@ -1,5 +1,5 @@
-"""Building blocks of the classic deep CNNs: ResNet's residual block and GoogLeNet's
-Inception module."""
+"""Building blocks of the classic deep CNNs: ResNet's basic and bottleneck residual blocks
+and GoogLeNet's Inception module."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +7,21 @@ import numpy as np
 from ..core.tensor import Tensor
 from ..ops.shape import cat
 from . import functional as F
+from .activation import ReLU
+from .container import Sequential
 from .conv import Conv2d
 from .module import Module
 from .normalization import BatchNorm2d
 from .pooling import MaxPool2d
+
+
+def _downsample(in_channels: int, out_channels: int, stride: int, dtype: type) -> Module | None:
+    """The projection shortcut W_s (1×1 conv with the stride, then batch norm), or None when
+    a[l] can be added as is."""
+    if stride == 1 and in_channels == out_channels:
+        return None
+    return Sequential(Conv2d(in_channels, out_channels, 1, stride=stride, bias=False, dtype=dtype),
+                      BatchNorm2d(out_channels, dtype=dtype))
 
 
 class ResidualBlock(Module):
@@ -23,7 +34,8 @@ class ResidualBlock(Module):
     g is ReLU. If the two convolutions learn to output ~0, the block passes a[l] through,
     so adding blocks does not make a deep net worse. When the shape changes (stride > 1
     or a different channel count) a[l] cannot be added as is, so the shortcut is the
-    learned W_s: a 1×1 convolution with the same stride, followed by batch norm.
+    learned W_s: a 1×1 convolution with the same stride, followed by batch norm
+    (``downsample``, as torchvision names it: its state_dict keys are torchvision's).
 
     Args:
         in_channels, out_channels: channels of a[l] and a[l+2].
@@ -41,26 +53,62 @@ class ResidualBlock(Module):
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
         self.conv1 = Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False, dtype=dtype)
         self.bn1 = BatchNorm2d(out_channels, dtype=dtype)
+        self.relu = ReLU()
         self.conv2 = Conv2d(out_channels, out_channels, 3, stride=1, padding=1, bias=False, dtype=dtype)
         self.bn2 = BatchNorm2d(out_channels, dtype=dtype)
-        if stride != 1 or in_channels != out_channels:
-            self.shortcut_conv = Conv2d(in_channels, out_channels, 1, stride=stride, bias=False, dtype=dtype)
-            self.shortcut_bn = BatchNorm2d(out_channels, dtype=dtype)
-        else:
-            self.add_module("shortcut_conv", None)
-            self.add_module("shortcut_bn", None)
+        self.add_module("downsample", _downsample(in_channels, out_channels, stride, dtype))
 
     def forward(self, x: Tensor) -> Tensor:
-        z = F.relu(self.bn1(self.conv1(x)))
+        z = self.relu(self.bn1(self.conv1(x)))
         z = self.bn2(self.conv2(z))
-        shortcut = x if self.shortcut_conv is None else self.shortcut_bn(self.shortcut_conv(x))
-        return F.relu(z + shortcut)
+        shortcut = x if self.downsample is None else self.downsample(x)
+        return self.relu(z + shortcut)
 
     def extra_repr(self) -> str:
         return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
 
 
 BasicBlock = ResidualBlock
+
+
+class Bottleneck(Module):
+    """ResNet-50/101/152's bottleneck block: a 1×1 conv shrinks the channels to ``planes``,
+    a 3×3 conv (with the stride, torchvision's "ResNet v1.5") works at that width, a 1×1 conv
+    expands to 4·planes; then the shortcut is added:
+
+        z = BN(conv1×1(ReLU(BN(conv3×3(ReLU(BN(conv1×1(a[l]))))))))
+        a[l+3] = g(z + a[l])   or   g(z + W_s·a[l])
+
+    The 3×3 conv sees 4× fewer channels than the block's input and output, which is what
+    makes a 50-layer network affordable.
+
+    Shapes: (N, in_channels, H, W) → (N, 4·planes, ⌈H/stride⌉, ⌈W/stride⌉).
+    """
+
+    expansion = 4
+
+    def __init__(self, in_channels: int, planes: int, stride: int = 1, dtype: type = np.float32) -> None:
+        super().__init__()
+        out_channels = planes * self.expansion
+        self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
+        self.conv1 = Conv2d(in_channels, planes, 1, bias=False, dtype=dtype)
+        self.bn1 = BatchNorm2d(planes, dtype=dtype)
+        self.conv2 = Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False, dtype=dtype)
+        self.bn2 = BatchNorm2d(planes, dtype=dtype)
+        self.conv3 = Conv2d(planes, out_channels, 1, bias=False, dtype=dtype)
+        self.bn3 = BatchNorm2d(out_channels, dtype=dtype)
+        self.relu = ReLU()
+        self.add_module("downsample", _downsample(in_channels, out_channels, stride, dtype))
+
+    def forward(self, x: Tensor) -> Tensor:
+        z = self.relu(self.bn1(self.conv1(x)))
+        z = self.relu(self.bn2(self.conv2(z)))
+        z = self.bn3(self.conv3(z))
+        shortcut = x if self.downsample is None else self.downsample(x)
+        return self.relu(z + shortcut)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
 
 
 class _ConvReLU(Module):

@@ -1,12 +1,16 @@
-"""``Conv2d``: the convolutional layer (formulas and im2col in ``ops/conv.py``)."""
+"""``Conv2d``: the convolutional layer; its ``forward`` is ``F.conv2d`` (formulas and im2col
+in ``ops/conv.py``)."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
+from .. import validate as check
 from ..core.tensor import Tensor
+from ..errors import InvalidArgumentError
 from ..ops import conv as _conv
+from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -14,20 +18,23 @@ from .parameter import Parameter
 
 class _ConvBase(Module):
     """What Conv2d and ConvTranspose2d share: checked channel counts, a He-initialized
-    weight of ``weight_shape`` and an optional zero bias of ``out_channels``."""
+    weight and an optional zero bias of ``out_channels``."""
 
     def _create_parameters(self, owner: str, in_channels: Any, out_channels: Any,
-                           kernel_size: Any, bias: bool, dtype: type, transposed: bool) -> None:
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-                raise ValueError(
-                    f"{owner}: expected a positive integer for `{name}`. Received: {name}={value!r}"
-                )
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _conv.pair(kernel_size, "kernel_size", owner)
-        channels = (self.in_channels, self.out_channels) if transposed else (self.out_channels, self.in_channels)
-        shape = channels + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dtype), dtype=dtype)
+                           kernel_size: Any, bias: bool, dtype: type, transposed: bool,
+                           groups: Any = 1) -> None:
+        self.in_channels = check.positive_int(in_channels=in_channels, where=owner)
+        self.out_channels = check.positive_int(out_channels=out_channels, where=owner)
+        self.groups = check.positive_int(groups=groups, where=owner)
+        for name, value in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
+            if value % self.groups:
+                raise InvalidArgumentError(f"{owner}: {name}={value} is not divisible by groups={groups}")
+        self.kernel_size = check.pair(kernel_size=kernel_size, where=owner)
+        if transposed:
+            channels = (self.in_channels, self.out_channels // self.groups)
+        else:
+            channels = (self.out_channels, self.in_channels // self.groups)
+        self.weight = Parameter(np.empty(channels + self.kernel_size, dtype=dtype), dtype=dtype)
         self.register_parameter(
             "bias", Parameter(np.zeros(self.out_channels, dtype=dtype), dtype=dtype) if bias else None
         )
@@ -50,6 +57,7 @@ class Conv2d(_ConvBase):
         padding: "valid" (p = 0), "same" (output ⌈n/s⌉ pixels per side; with stride > 1
             the padding is computed TensorFlow-style and may be one larger at the
             bottom/right), an int p, or (ph, pw).
+        dilation, groups: PyTorch's options (see ``F.conv2d`` for what is supported).
         bias: learn one bias per filter (default True).
         dtype: parameter dtype (float32; float64 for gradient checks).
 
@@ -57,7 +65,7 @@ class Conv2d(_ConvBase):
     OH = ⌊(H + 2p − f)/s⌋ + 1 (and likewise OW).
 
     Attributes:
-        weight: (out_channels, in_channels, kh, kw), He/Kaiming-uniform with
+        weight: (out_channels, in_channels/groups, kh, kw), He/Kaiming-uniform with
             fan_in = in_channels·kh·kw.  bias: (out_channels,), zeros.
 
     A 1×1 convolution is a dense layer over the channels applied at every pixel: it mixes
@@ -65,15 +73,18 @@ class Conv2d(_ConvBase):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, bias: bool = True, dtype: type = np.float32) -> None:
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", dtype: type = np.float32) -> None:
         super().__init__()
-        self.stride = _conv.pair(stride, "stride", "Conv2d")
+        check.one_of(padding_mode=padding_mode, choices=("zeros",), where="Conv2d")
+        self.stride = check.pair(stride=stride, where="Conv2d")
+        self.dilation = check.pair(dilation=dilation, where="Conv2d")
         # validate now (with a dummy size) so a bad padding fails at construction
-        _conv.resolve_padding(padding, (1, 1), _conv.pair(kernel_size, "kernel_size", "Conv2d"),
+        _conv.resolve_padding(padding, (1, 1), check.pair(kernel_size=kernel_size, where="Conv2d"),
                               self.stride, "Conv2d")
         self.padding = padding.lower() if isinstance(padding, str) else padding
         self._create_parameters("Conv2d", in_channels, out_channels, kernel_size, bias, dtype,
-                                transposed=False)
+                                transposed=False, groups=groups)
 
     def output_shape(self, in_hw: tuple[int, int]) -> tuple[int, int]:
         """(OH, OW) for an input of H×W: ⌊(n + 2p − f)/s⌋ + 1 per side."""
@@ -81,16 +92,16 @@ class Conv2d(_ConvBase):
         return _conv.conv_out_hw(in_hw, self.kernel_size, self.stride, pads)
 
     def forward(self, x: Tensor) -> Tensor:
-        owner = repr(self)
-        _conv.check_4d(x, owner, self.in_channels)
-        pads = _conv.resolve_padding(self.padding, x.shape[2:], self.kernel_size, self.stride, owner)
-        _conv.check_fits(x.shape[2:], self.kernel_size, pads, owner)
-        inputs = (x, self.weight) if self.bias is None else (x, self.weight, self.bias)
-        return _conv.Conv2d.apply(*inputs, stride=self.stride, padding=pads)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups, where=self)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding!r}")
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         return text if self.bias is not None else text + ", bias=False"
 
 

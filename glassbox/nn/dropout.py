@@ -1,6 +1,7 @@
 """Dropout layers (inverted dropout; formula in ``ops/dropout.py``)."""
 from __future__ import annotations
 
+from .. import validate as check
 from ..core.tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -12,14 +13,13 @@ class Dropout(Module):
     (``model.eval()``) the identity. The mask comes from the global generator
     (``glassbox.manual_seed``)."""
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: drop probability p must be in [0, 1], got {p}")
-        self.p = float(p)
+        self.p = check.probability(p=p, where=type(self).__name__)
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, where=self)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -30,4 +30,4 @@ class Dropout2d(Dropout):
     (neighbouring pixels are strongly correlated, so dropping single pixels does little)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout2d(x, self.p, self.training)
+        return F.dropout2d(x, self.p, self.training, where=self)

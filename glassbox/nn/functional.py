@@ -1,291 +1,739 @@
-"""Stateless forms of the layers and losses: ``F.linear``, ``F.relu``, ``F.cross_entropy``…
+"""The stateless layer: every layer's computation and its argument checks (``torch.nn.functional``).
 
-A module such as ``nn.Linear`` holds the parameters and calls the function here.
+A module such as ``nn.Linear`` holds parameters and options and its ``forward`` is one call
+into a function here, passing itself as ``where`` so that an error names the layer::
+
+    F.linear(x, self.weight, self.bias, where=self)
+
+Each function checks its arguments (through ``glassbox.validate``, one message style), then
+applies the ops of ``glassbox.ops``, where the formulas and their gradients live. Names,
+signatures and defaults are PyTorch's; ``where`` (keyword-only) is glassbox's addition.
 """
 from __future__ import annotations
 
-from typing import Any
+import math
+import warnings
+from typing import Any, Sequence
 
+import numpy as np
+
+from .. import backend
+from .. import validate as check
 from ..core.tensor import Tensor
+from ..errors import DataError, GlassboxTypeError, InvalidArgumentError, ShapeError
 from ..ops import activation as _act
+from ..ops import conv as _conv
+from ..ops import conv_transpose as _convt
+from ..ops import dropout as _dropout
+from ..ops import embedding as _embedding
+from ..ops import layer_norm as _layer_norm
 from ..ops import loss as _loss
+from ..ops import metric as _metric
+from ..ops import normalization as _norm
+from ..ops import pooling as _pool
+from ..ops import shape as _shape
+from ..ops import upsample as _upsample
 from ..ops.linalg import Linear as _Linear
+from . import mining as _mining
+
+Where = Any  # a Module (named by its repr), a string, or None (the function's own name)
+
+
+def name_of(where: Where, default: str) -> str:
+    """How an error message names the caller: a leaf Module by its repr (``Linear(in_features=3,
+    …)``), a container by its class name, a string as is, None as the function's name."""
+    if where is None:
+        return default
+    if isinstance(where, str):
+        return where
+    return type(where).__name__ if getattr(where, "_modules", None) else repr(where)
 
 
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-# ------------------------------------------------------------------ layers
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """Z = X·Wᵀ + b (the course's Z = W·A_prev + b, one sample per row)."""
-    return _Linear.apply(x, weight) if bias is None else _Linear.apply(x, weight, bias)
+def _array(x: Any) -> Any:
+    """The raw array of a Tensor, or ``x`` as a backend array (None stays None)."""
+    if x is None or isinstance(x, Tensor):
+        return None if x is None else x.data
+    if hasattr(x, "shape") and hasattr(x, "dtype"):  # already an array (NumPy or device)
+        return x
+    return backend.xp.asarray(x)
 
 
-# ------------------------------------------------------------- activations
-def sigmoid(x: Tensor) -> Tensor:
-    return _act.Sigmoid.apply(x)
+# ================================================================== linear and activations
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None, *, where: Where = None) -> Tensor:
+    """Z = X·Wᵀ + b (the course's Z = W·A_prev + b, one sample per row); X (*, in), W (out, in)."""
+    owner = name_of(where, "linear")
+    input = _as_tensor(input)
+    if weight.ndim != 2:
+        raise ShapeError(f"{owner}: expected weight of shape (out_features, in_features), "
+                         f"got shape {tuple(weight.shape)}")
+    in_features = weight.shape[1]
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise ShapeError(f"{owner}: expected input of shape (batch, {in_features}), "
+                         f"got shape {tuple(input.shape)}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ShapeError(f"{owner}: expected bias of shape ({weight.shape[0]},), got shape {tuple(bias.shape)}")
+    return _Linear.apply(input, weight) if bias is None else _Linear.apply(input, weight, bias)
 
 
-def tanh(x: Tensor) -> Tensor:
-    return _act.Tanh.apply(x)
+def sigmoid(input: Tensor) -> Tensor:
+    """σ(z) = 1/(1 + e⁻ᶻ)."""
+    return _act.Sigmoid.apply(_as_tensor(input))
 
 
-def relu(x: Tensor) -> Tensor:
-    return _act.ReLU.apply(x)
+def tanh(input: Tensor) -> Tensor:
+    """tanh(z) = (eᶻ − e⁻ᶻ)/(eᶻ + e⁻ᶻ)."""
+    return _act.Tanh.apply(_as_tensor(input))
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return _act.LeakyReLU.apply(x, negative_slope=negative_slope)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(0, z). ``inplace`` is accepted for PyTorch's signature; a new tensor is returned."""
+    return _act.ReLU.apply(_as_tensor(input))
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return _act.Softmax.apply(x, axis=axis)
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False, *,
+               where: Where = None) -> Tensor:
+    """z for z > 0, α·z otherwise (α = negative_slope)."""
+    alpha = check.number(negative_slope=negative_slope, where=name_of(where, "leaky_relu"))
+    return _act.LeakyReLU.apply(_as_tensor(input), negative_slope=alpha)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return _act.LogSoftmax.apply(x, axis=axis)
+GELU_APPROXIMATIONS = ("none", "tanh")
 
 
-# ------------------------------------------------------------------ losses
-def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Softmax + cross-entropy from logits; target: class indices (m,) or one-hot (m, C).
-    Gradient (ŷ − y)/m for the mean."""
-    _loss.check_reduction(reduction)
-    return _loss.SoftmaxCrossEntropy.apply(logits, _as_tensor(target), reduction=reduction)
+def gelu(input: Tensor, approximate: str = "none", *, where: Where = None) -> Tensor:
+    """z·Φ(z) = ½z(1 + erf(z/√2)); ``approximate="tanh"``: ½z(1 + tanh(√(2/π)(z + 0.044715z³)))."""
+    check.one_of(approximate=approximate, choices=GELU_APPROXIMATIONS, where=name_of(where, "gelu"))
+    return _act.GELU.apply(_as_tensor(input), approximate=approximate)
 
 
-def nll_loss(log_probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of class indices under log-probabilities (``log_softmax``)."""
-    _loss.check_reduction(reduction)
-    return _loss.NegativeLogLikelihood.apply(log_probs, _as_tensor(target), reduction=reduction)
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """z·σ(z) (swish)."""
+    return _act.SiLU.apply(_as_tensor(input))
 
 
-def mse_loss(pred: Tensor, target: Any, reduction: str = "mean", half: bool = False) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False, *, where: Where = None) -> Tensor:
+    """z for z > 0, α(eᶻ − 1) otherwise."""
+    alpha = check.number(alpha=alpha, where=name_of(where, "elu"))
+    return _act.ELU.apply(_as_tensor(input), alpha=alpha)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0, *, where: Where = None) -> Tensor:
+    """(1/β)·log(1 + e^{βz}), and z where βz > threshold."""
+    owner = name_of(where, "softplus")
+    beta = check.number(beta=beta, low=0.0, low_open=True, where=owner)
+    threshold = check.number(threshold=threshold, where=owner)
+    return _act.Softplus.apply(_as_tensor(input), beta=beta, threshold=threshold)
+
+
+def _softmax_dim(dim: Any, axis: Any, ndim: int, owner: str) -> int:
+    if axis is not None:  # glassbox's NumPy-style spelling
+        dim = axis
+    if dim is None:  # PyTorch's legacy implicit choice, with PyTorch's warning
+        warnings.warn(f"{owner}: implicit dimension choice is deprecated; pass dim= explicitly",
+                      UserWarning, stacklevel=3)
+        dim = 0 if ndim in (0, 1, 3) else 1
+    return check.axis(dim, ndim, where=owner)
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None, *, axis: int | None = None,
+            where: Where = None) -> Tensor:
+    """softmax(z)ⱼ = e^{zⱼ}/Σₖ e^{zₖ} along ``dim`` (computed as e^{zⱼ − max z}/…)."""
+    x = _as_tensor(input) if dtype is None else _as_tensor(input).astype(dtype)
+    d = _softmax_dim(dim, axis, x.ndim, name_of(where, "softmax"))
+    return _act.Softmax.apply(x, axis=d)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None, *, axis: int | None = None,
+                where: Where = None) -> Tensor:
+    """log softmax(z)ⱼ = zⱼ − LSE(z) along ``dim``."""
+    x = _as_tensor(input) if dtype is None else _as_tensor(input).astype(dtype)
+    d = _softmax_dim(dim, axis, x.ndim, name_of(where, "log_softmax"))
+    return _act.LogSoftmax.apply(x, axis=d)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1, *, where: Where = None) -> Tensor:
+    """Merge dimensions ``start_dim`` … ``end_dim`` into one (``torch.flatten``)."""
+    owner = name_of(where, "flatten")
+    x = _as_tensor(input)
+    if x.ndim == 0:
+        return x.reshape(1)
+    at = f"{owner} on input of shape {tuple(x.shape)}"
+    start = check.axis(start_dim, x.ndim, where=at, name="start_dim")
+    end = check.axis(end_dim, x.ndim, where=at, name="end_dim")
+    if start > end:
+        raise InvalidArgumentError(f"{owner}: start_dim {start_dim} comes after end_dim {end_dim} "
+                                   f"for an input of shape {tuple(x.shape)}")
+    shape = tuple(x.shape)
+    return x.reshape(*shape[:start], int(math.prod(shape[start:end + 1])), *shape[end + 1:])
+
+
+# ================================================================================= losses
+def _reduction(reduction: str, owner: str) -> str:
+    return _loss.check_reduction(reduction, owner)
+
+
+def _class_weight(weight: Any, num_classes: int, owner: str) -> Any:
+    if weight is None:
+        return None
+    w = _array(weight)
+    if w.shape != (num_classes,):
+        raise ShapeError(f"{owner}: expected weight of shape ({num_classes},), one per class, "
+                         f"got shape {tuple(w.shape)}")
+    return w
+
+
+def _rows_and_classes(input: Tensor, target: Any, owner: str, what: str) -> tuple[Tensor, Any, Any]:
+    """(N, C) or (N, C, d₁, …) scores → (M, C) rows, the targets as rows, and how to give
+    ``reduction="none"`` its shape back (None for 2-D input)."""
+    x = _as_tensor(input)
+    y = _array(target)
+    if x.ndim < 2:
+        raise ShapeError(f"{owner}: expected {what} of shape (batch, classes) or (batch, classes, d1, ...), "
+                         f"got shape {tuple(x.shape)}")
+    n, classes = x.shape[0], x.shape[1]
+    if n == 0:
+        raise ShapeError(f"{owner}: expected at least one row of {what}, got shape {tuple(x.shape)}")
+    soft = y.dtype.kind == "f"
+    expected_y = tuple(x.shape) if soft else (n, *x.shape[2:])
+    if tuple(y.shape) != expected_y:
+        if soft or y.ndim == x.ndim:
+            detail = "probabilities of the input's shape" if soft else "class indices of shape"
+            raise ShapeError(f"{owner}: expected target {detail} {expected_y}, got shape {tuple(y.shape)}")
+        raise ShapeError(f"{owner}: expected target class indices of shape {expected_y} for {what} of "
+                         f"shape {tuple(x.shape)}, got shape {tuple(y.shape)}")
+    if x.ndim == 2:
+        return x, y, None
+    perm = (0, *range(2, x.ndim), 1)  # classes last, then one row per position
+    rows = x.permute(*perm).reshape(-1, classes)
+    y_rows = y.transpose(perm).reshape(-1, classes) if soft else y.reshape(-1)
+    return rows, y_rows, (n, *x.shape[2:])
+
+
+def _unflatten(loss: Tensor, shape: Any, reduction: str) -> Tensor:
+    return loss.reshape(*shape) if shape is not None and reduction == "none" else loss
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0, *, where: Where = None) -> Tensor:
+    """Softmax + cross-entropy from logits (fused): L = −Σⱼ qⱼ log softmax(z)ⱼ, ∂L/∂z = ŷ − y.
+
+    ``input`` (N, C) or (N, C, d₁, …) logits; ``target`` class indices (N,)/(N, d₁, …) or class
+    probabilities of the input's shape. ``weight`` (C,) weighs each class (the mean divides by
+    Σ w[yᵢ]); rows whose label is ``ignore_index`` count for nothing; ``label_smoothing`` ε
+    mixes the target with the uniform distribution: q = (1 − ε)·y + ε/C.
+    """
+    owner = name_of(where, "cross_entropy")
+    _reduction(reduction, owner)
+    eps = check.probability(label_smoothing=label_smoothing, where=owner)
+    ignore = check.integer(ignore_index=ignore_index, where=owner)
+    rows, y, shape = _rows_and_classes(input, target, owner, "logits")
+    classes = rows.shape[1]
+    w = _class_weight(weight, classes, owner)
+    ignored = y.ndim == 1 and _loss.check_class_labels(y, classes, owner, ignore)
+    out = _loss.SoftmaxCrossEntropy.apply(rows, Tensor._from_op(y, None), weight=w,
+                                          ignore_index=ignore if ignored else None,
+                                          label_smoothing=eps, reduction=reduction)
+    return _unflatten(out, shape, reduction)
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean", *,
+             where: Where = None) -> Tensor:
+    """Negative log-likelihood L = −w[y]·log_probs[y] of class indices under log-probabilities
+    (a ``log_softmax`` output), (N, C) or (N, C, d₁, …); options as ``cross_entropy``."""
+    owner = name_of(where, "nll_loss")
+    _reduction(reduction, owner)
+    ignore = check.integer(ignore_index=ignore_index, where=owner)
+    rows, y, shape = _rows_and_classes(input, target, owner, "log-probabilities")
+    if y.ndim != 1:
+        raise ShapeError(f"{owner}: expected class indices as target, got probabilities of shape {tuple(y.shape)}")
+    classes = rows.shape[1]
+    ignored = _loss.check_class_labels(y, classes, owner, ignore)
+    out = _loss.NegativeLogLikelihood.apply(rows, Tensor._from_op(y, None),
+                                            weight=_class_weight(weight, classes, owner),
+                                            ignore_index=ignore if ignored else None,
+                                            reduction=reduction)
+    return _unflatten(out, shape, reduction)
+
+
+def _same_shape(input: Tensor, target: Tensor, owner: str, what: str = "input") -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        raise ShapeError(f"{owner}: expected target of the same shape as the {what}, {tuple(input.shape)}, "
+                         f"got shape {tuple(target.shape)}")
+
+
+def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", *, half: bool = False, where: Where = None) -> Tensor:
     """(ŷ − y)² averaged (or summed); ``half=True`` gives the course's ½(y − ŷ)²."""
-    _loss.check_reduction(reduction)
-    return _loss.MeanSquaredError.apply(pred, _as_tensor(target), reduction=reduction, half=half)
+    owner = name_of(where, "mse_loss")
+    _reduction(reduction, owner)
+    x, y = _as_tensor(input), _as_tensor(target)
+    _same_shape(x, y, owner, "prediction")
+    return _loss.MeanSquaredError.apply(x, y, reduction=reduction, half=bool(half))
 
 
-def binary_cross_entropy(probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """−[y log p + (1 − y) log(1 − p)] on probabilities (after a sigmoid)."""
-    _loss.check_reduction(reduction)
-    return _loss.BinaryCrossEntropy.apply(probs, _as_tensor(target), reduction=reduction)
+def _broadcast_weight(weight: Any, shape: tuple[int, ...], owner: str, name: str) -> Any:
+    if weight is None:
+        return None
+    w = _array(weight)
+    try:
+        np.broadcast_shapes(tuple(w.shape), shape)
+    except ValueError:
+        raise ShapeError(f"{owner}: expected {name} broadcastable to the input's shape {shape}, "
+                         f"got shape {tuple(w.shape)}") from None
+    return w
 
 
-def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Sigmoid + binary cross-entropy from logits, stable for any z; gradient σ(z) − y."""
-    _loss.check_reduction(reduction)
-    return _loss.BinaryCrossEntropyWithLogits.apply(logits, _as_tensor(target), reduction=reduction)
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean", *, where: Where = None) -> Tensor:
+    """−w·[y log p + (1 − y) log(1 − p)] on probabilities p (after a sigmoid)."""
+    owner = name_of(where, "binary_cross_entropy")
+    _reduction(reduction, owner)
+    x, y = _as_tensor(input), _as_tensor(target)
+    _same_shape(x, y, owner)
+    probs = x.data
+    if probs.size and (probs.min() < 0 or probs.max() > 1):
+        raise DataError(f"{owner}: expected probabilities in [0, 1] as input (got values from "
+                        f"{float(probs.min())} to {float(probs.max())}); apply sigmoid first or "
+                        f"use binary_cross_entropy_with_logits")
+    w = _broadcast_weight(weight, tuple(x.shape), owner, "weight")
+    return _loss.BinaryCrossEntropy.apply(x, y, weight=w, reduction=reduction)
 
 
-# =====================================================================================
-# Convolutional layers (issue 3): convolution, pooling, batch norm, dropout.
-# Formulas are in glassbox/ops/{conv,pooling,normalization,dropout}.py.
-# =====================================================================================
-from .. import backend as _backend  # noqa: E402
-from ..ops import conv as _conv  # noqa: E402
-from ..ops import dropout as _dropout  # noqa: E402
-from ..ops import normalization as _norm  # noqa: E402
-from ..ops import pooling as _pool  # noqa: E402
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
+                                     size_average: Any = None, reduce: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None, *,
+                                     where: Where = None) -> Tensor:
+    """Sigmoid + binary cross-entropy from logits, stable for any z:
+    −w·[p·y log σ(z) + (1 − y) log(1 − σ(z))]; gradient σ(z) − y for w = p = 1.
+    ``pos_weight`` p: one weight per class (broadcast over the last dimension)."""
+    owner = name_of(where, "binary_cross_entropy_with_logits")
+    _reduction(reduction, owner)
+    x, y = _as_tensor(input), _as_tensor(target)
+    _same_shape(x, y, owner, "logits")
+    w = _broadcast_weight(weight, tuple(x.shape), owner, "weight")
+    p = _broadcast_weight(pos_weight, tuple(x.shape), owner, "pos_weight")
+    return _loss.BinaryCrossEntropyWithLogits.apply(x, y, weight=w, pos_weight=p, reduction=reduction)
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-           padding: Any = 0) -> Tensor:
+# ======================================================================== metric learning
+def _margin(margin: float, owner: str) -> float:
+    return check.number(margin=margin, low=0.0, where=owner)
+
+
+def triplet_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 0.2,
+                 reduction: str = "mean", *, where: Where = None) -> Tensor:
+    """ℓᵢ = max(‖aᵢ − pᵢ‖² − ‖aᵢ − nᵢ‖² + α, 0) for rows of (N, d) embeddings (FaceNet).
+
+    Built from subtraction, squares, sums and ReLU, whose gradients are each checked, so
+    ∂ℓᵢ/∂aᵢ = 2(nᵢ − pᵢ), ∂ℓᵢ/∂pᵢ = 2(pᵢ − aᵢ), ∂ℓᵢ/∂nᵢ = 2(aᵢ − nᵢ) where ℓᵢ > 0, else 0.
+    """
+    owner = name_of(where, "triplet_loss")
+    _reduction(reduction, owner)
+    margin = _margin(margin, owner)
+    shapes = [tuple(t.shape) for t in (anchor, positive, negative)]
+    if len(shapes[0]) != 2 or len(set(shapes)) != 1:
+        raise ShapeError(f"{owner}: expected anchor, positive and negative all of shape (N, d), "
+                         f"got shapes {shapes[0]}, {shapes[1]}, {shapes[2]}")
+    d_ap = ((anchor - positive) ** 2).sum(axis=1)
+    d_an = ((anchor - negative) ** 2).sum(axis=1)
+    return _loss._reduce(_act.ReLU.apply(d_ap - d_an + margin), reduction)
+
+
+TRIPLET_MINING = ("batch_hard", "batch_all", "random")
+
+
+def triplet_loss_batch(embeddings: Tensor, labels: Any, margin: float = 0.2,
+                       mining: str = "batch_hard", reduction: str = "mean",
+                       generator: np.random.Generator | None = None, *, where: Where = None) -> Tensor:
+    """Triplet loss over triplets mined from a batch of (N, d) embeddings with class ``labels``.
+
+    Args:
+        mining: "batch_hard" (hardest positive and negative per anchor), "random" (one of
+            each at random, drawn from ``generator``) or "batch_all" (every valid triplet;
+            "mean" is over those with a positive loss).
+        reduction: "mean" or "sum" ("none" too, except for "batch_all").
+
+    Anchors without a positive or a negative in the batch are left out; a batch where no
+    anchor has both is an error (sample several examples of several classes per batch).
+    """
+    owner = name_of(where, "triplet_loss_batch")
+    _reduction(reduction, owner)
+    margin = _margin(margin, owner)
+    check.one_of(mining=mining, choices=TRIPLET_MINING, where=owner)
+    check.shape(embeddings, ndim=2, where=owner, name="embeddings", expected="(N, d)")
+    y = _array(labels)
+    if tuple(y.shape) != (embeddings.shape[0],):
+        raise ShapeError(f"{owner}: expected one label per embedding, shape ({embeddings.shape[0]},), "
+                         f"got shape {tuple(y.shape)}")
+    pos, neg = _mining.triplet_masks(y)
+    if not (pos.any(axis=1) & neg.any(axis=1)).any():
+        raise DataError(
+            f"{owner}: no anchor has both a positive (same label) and a negative in this batch of "
+            f"{len(y)} with {len(backend.xp.unique(y))} distinct label(s); use balanced batches of "
+            "P classes x K >= 2 examples")
+    if mining == "batch_all":
+        if reduction == "none":
+            raise InvalidArgumentError(f"{owner}: reduction 'none' is not defined for mining='batch_all'")
+        return _mining.batch_all_loss(embeddings, pos, neg, margin, reduction)
+    a, p, n = _mining.mine_triplets(embeddings, y, mining, generator)
+    return triplet_loss(embeddings[a], embeddings[p], embeddings[n], margin, reduction, where=where)
+
+
+def contrastive_loss(x1: Tensor, x2: Tensor, y: Any, margin: float = 1.0, reduction: str = "mean",
+                     *, where: Where = None) -> Tensor:
+    """ℓ = y·d² + (1 − y)·max(margin − d, 0)² with d = ‖x₁ − x₂‖; **y = 1 for a same pair**."""
+    owner = name_of(where, "contrastive_loss")
+    _reduction(reduction, owner)
+    margin = check.number(margin=margin, low=0.0, low_open=True, where=owner)
+    return _metric.contrastive_loss(x1, x2, y, margin, reduction)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, *,
+              where: Where = None) -> Tensor:
+    """x / max(‖x‖₂, ε) along ``dim`` (only p = 2): embeddings on the unit sphere."""
+    owner = name_of(where, "normalize")
+    if p != 2:
+        raise InvalidArgumentError(f"{owner}: only the Euclidean norm is implemented, expected p=2. Received: p={p!r}")
+    x = _as_tensor(input)
+    d = check.axis(dim, x.ndim, where=owner)
+    eps = check.number(eps=eps, low=0.0, where=owner)
+    return _metric.l2_normalize(x, d, eps)
+
+
+# ================================================================ convolution and pooling
+def _check_image(x: Tensor, owner: str, channels: int | None = None) -> None:
+    expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
+    check.shape(x, ndim=4, where=owner, expected=f"a 4-D shape {expected}")
+    if channels is not None:
+        check.size(x, dim=1, size=channels, where=owner, expected=f"{channels} channels, shape {expected}")
+
+
+def _unsupported(owner: str, **options: Any) -> None:
+    """Options PyTorch has that these ops do not implement yet: only their defaults."""
+    defaults = {"dilation": (1, 1), "groups": 1, "ceil_mode": False, "count_include_pad": True,
+                "divisor_override": None, "return_indices": False}
+    for name, value in options.items():
+        normal = check.pair(**{name: value}, where=owner) if name == "dilation" else value
+        if normal != defaults[name]:
+            raise InvalidArgumentError(f"{owner}: `{name}` other than {defaults[name]!r} is not "
+                                       f"implemented. Received: {name}={value!r}")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1, *, where: Where = None) -> Tensor:
     """2-D convolution of x (N, C, H, W) with weight (out, C, kh, kw), plus bias (out,).
 
     ``padding``: "valid" (none), "same" (output ⌈n/s⌉ per side, TensorFlow-style: for an
     odd total the extra row/column goes to the bottom/right; also for stride > 1), an int,
     or (ph, pw). Output size per side: ⌊(n + 2p − f)/s⌋ + 1.
     """
-    if weight.ndim != 4:
-        raise ValueError(f"conv2d: weight must be (out, in, kh, kw), got shape {tuple(weight.shape)}")
+    owner = name_of(where, "conv2d")
+    x = _as_tensor(input)
+    check.shape(weight, ndim=4, where=owner, name="weight", expected="(out, in, kh, kw)")
+    _unsupported(owner, dilation=dilation, groups=groups)
     out_c, in_c, kh, kw = weight.shape
-    owner = "conv2d"
-    _conv.check_4d(x, owner, in_c)
-    stride_hw = _conv.pair(stride, "stride", owner)
+    _check_image(x, owner, in_c)
+    stride_hw = check.pair(stride=stride, where=owner)
     pads = _conv.resolve_padding(padding, x.shape[2:], (kh, kw), stride_hw, owner)
     _conv.check_fits(x.shape[2:], (kh, kw), pads, owner)
-    if bias is not None and tuple(bias.shape) != (out_c,):
-        raise ValueError(f"{owner}: bias must have shape ({out_c},), got {tuple(bias.shape)}")
+    if bias is not None:
+        check.shape(bias, ndim=1, where=owner, name="bias", expected=f"({out_c},)")
+        check.size(bias, dim=0, size=out_c, where=owner, name="bias", expected=f"shape ({out_c},)")
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return _conv.Conv2d.apply(*inputs, stride=stride_hw, padding=pads)
-
-
-def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, owner: str):
-    _conv.check_4d(x, owner)
-    kernel = _conv.pair(kernel_size, "kernel_size", owner)
-    stride_hw = kernel if stride is None else _conv.pair(stride, "stride", owner)
-    pads = _conv.resolve_padding(padding, x.shape[2:], kernel, stride_hw, owner)
-    if any(p > k // 2 for (p, _), k in zip(pads, kernel)) and not isinstance(padding, str):
-        raise ValueError(f"{owner}: padding {padding!r} must be at most half the kernel {kernel}")
-    _conv.check_fits(x.shape[2:], kernel, pads, owner)
-    return kernel, stride_hw, pads
-
-
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Max over each kernel_size window (stride defaults to kernel_size)."""
-    kernel, stride_hw, pads = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
-    return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads)
-
-
-def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Mean over each kernel_size window; zero padding counts (count_include_pad=True)."""
-    kernel, stride_hw, pads = _pool_args(x, kernel_size, stride, padding, "avg_pool2d")
-    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads)
-
-
-def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
-    """Average-pool to a fixed (OH, OW); 1 is global average pooling (N, C, 1, 1).
-
-    Supported when H and W are multiples of OH and OW (then it is an ``avg_pool2d`` with
-    kernel = stride = H/OH × W/OW); otherwise a ValueError.
-    """
-    owner = "adaptive_avg_pool2d"
-    _conv.check_4d(x, owner)
-    items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
-    h, w = x.shape[2:]
-    oh, ow = (h if items[0] is None else items[0]), (w if items[1] is None else items[1])
-    oh, ow = _conv.pair((oh, ow), "output_size", owner)
-    if h % oh or w % ow:
-        raise ValueError(
-            f"{owner}: input size {h}×{w} is not divisible by output_size {oh}×{ow}; "
-            f"only evenly dividing sizes are supported"
-        )
-    kernel = (h // oh, w // ow)
-    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=kernel, padding=((0, 0), (0, 0)))
-
-
-def batch_norm(x: Tensor, running_mean: Any, running_var: Any, weight: Tensor | None = None,
-               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
-               eps: float = 1e-5) -> Tensor:
-    """Batch normalization over axis 1 (channels) of (N, C), (N, C, L) or (N, C, H, W).
-
-    Training: normalize with the batch's μ and biased σ², and update the running averages
-    in place: running ← (1 − momentum)·running + momentum·batch (the variance update uses
-    the unbiased m/(m − 1)·σ², as PyTorch). Eval: normalize with the running averages.
-    ``running_mean``/``running_var`` may be None in training (no running update).
-    """
-    owner = "batch_norm"
-    running_mean = running_mean.data if isinstance(running_mean, Tensor) else running_mean
-    running_var = running_var.data if isinstance(running_var, Tensor) else running_var
-    if x.ndim < 2:
-        raise ValueError(f"{owner}: expected input (N, C, ...), got shape {tuple(x.shape)}")
-    if training:
-        m = x.data.size // x.shape[1]
-        if m <= 1:
-            raise ValueError(
-                f"{owner}: training needs more than one value per channel, got input of "
-                f"shape {tuple(x.shape)}"
-            )
-        mean, var = _norm.batch_stats(x.data)
-        if running_mean is not None:
-            running_mean *= 1.0 - momentum
-            running_mean += momentum * mean
-        if running_var is not None:
-            running_var *= 1.0 - momentum
-            running_var += (momentum * m / (m - 1)) * var
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError(f"{owner}: eval mode needs running_mean and running_var")
-        mean, var = running_mean, running_var
-    if weight is None and bias is not None:
-        weight = Tensor(_backend.xp.ones(x.shape[1], dtype=x.dtype), dtype=x.dtype)
-    inputs = [x] + [t for t in (weight, bias) if t is not None]
-    return _norm.BatchNorm.apply(*inputs, mean=mean, var=var, eps=eps, training=training)
-
-
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Inverted dropout: in training zero each unit with probability p and scale the rest
-    by 1/(1 − p); identity when not training."""
-    _dropout_check(p, "dropout")
-    if not training or p == 0.0:
-        return x
-    return _dropout.Dropout.apply(x, mask=_dropout.dropout_mask(x.shape, p, x.dtype, like=x.data))
-
-
-def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Channel dropout for (N, C, H, W): whole feature maps are zeroed together."""
-    _dropout_check(p, "dropout2d")
-    _conv.check_4d(x, "dropout2d")
-    if not training or p == 0.0:
-        return x
-    mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype, like=x.data)
-    return _dropout.Dropout.apply(x, mask=mask)
-
-
-def _dropout_check(p: float, owner: str) -> None:
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{owner}: drop probability p must be in [0, 1], got {p}")
-
-
-# =====================================================================================
-# Decoder layers (issue 5, autoencoders): nearest upsampling and transposed convolution.
-# Formulas are in glassbox/ops/{upsample,conv_transpose}.py.
-# =====================================================================================
-from ..ops import conv_transpose as _convt  # noqa: E402
-from ..ops import upsample as _upsample  # noqa: E402
-
-
-def upsample(x: Tensor, scale_factor: Any = 2, mode: str = "nearest") -> Tensor:
-    """Enlarge x (N, C, H, W) to (N, C, k_h·H, k_w·W) by copying each pixel into a k_h×k_w block.
-
-    ``scale_factor``: a positive int k or a pair (k_h, k_w). Only ``mode="nearest"``.
-    """
-    owner = "upsample"
-    if mode != "nearest":
-        raise ValueError(f"{owner}: only mode='nearest' is implemented, got mode={mode!r}")
-    _conv.check_4d(x, owner)
-    scale = _conv.pair(scale_factor, "scale_factor", owner)
-    return _upsample.UpsampleNearest.apply(x, scale=scale)
-
-
-def _non_negative_pair(value: Any, name: str, owner: str) -> tuple[int, int]:
-    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                                  for v in items):
-        raise ValueError(f"{owner}: `{name}` must be a non-negative int or a pair of them, "
-                         f"got {value!r}")
-    return items[0], items[1]
 
 
 def conv_transpose_args(in_hw: Any, kernel: Any, stride: Any, padding: Any, output_padding: Any,
                         owner: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Check (stride, padding, output_padding) of a transposed conv and that the output is
     non-empty; returns them as pairs."""
-    stride_hw = _conv.pair(stride, "stride", owner)
-    pads = _non_negative_pair(padding, "padding", owner)
-    out_pads = _non_negative_pair(output_padding, "output_padding", owner)
+    stride_hw = check.pair(stride=stride, where=owner)
+    pads = check.pair(padding=padding, low=0, where=owner)
+    out_pads = check.pair(output_padding=output_padding, low=0, where=owner)
     if any(op >= s for op, s in zip(out_pads, stride_hw)):
-        raise ValueError(f"{owner}: output_padding {out_pads} must be smaller than the stride "
-                         f"{stride_hw} in each direction")
+        raise InvalidArgumentError(f"{owner}: output_padding {out_pads} must be smaller than the "
+                                   f"stride {stride_hw} in each direction")
     if in_hw is not None:
         out = [_convt.conv_transpose_out_size(n, f, s, p, op)
                for n, f, s, p, op in zip(in_hw, kernel, stride_hw, pads, out_pads)]
         if min(out) < 1:
-            raise ValueError(
+            raise ShapeError(
                 f"{owner}: output size (n − 1)·s − 2p + f + output_padding = {tuple(out)} is "
                 f"empty for input {tuple(in_hw)}, kernel {tuple(kernel)}, stride {stride_hw}, "
-                f"padding {pads}, output_padding {out_pads}"
-            )
+                f"padding {pads}, output_padding {out_pads}")
     return stride_hw, pads, out_pads
 
 
-def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-                     padding: Any = 0, output_padding: Any = 0) -> Tensor:
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+                     *, where: Where = None) -> Tensor:
     """Transposed convolution of x (N, in, H, W) with weight (in, out, kh, kw), plus bias (out,).
 
     The adjoint of ``conv2d`` with the same weight, stride and padding. Output size per side:
     (n − 1)·s − 2p + f + output_padding, with output_padding < s.
     """
-    owner = "conv_transpose2d"
-    if weight.ndim != 4:
-        raise ValueError(f"{owner}: weight must be (in, out, kh, kw), got shape {tuple(weight.shape)}")
-    _conv.check_4d(x, owner, weight.shape[0])
+    owner = name_of(where, "conv_transpose2d")
+    x = _as_tensor(input)
+    check.shape(weight, ndim=4, where=owner, name="weight", expected="(in, out, kh, kw)")
+    _unsupported(owner, dilation=dilation, groups=groups)
+    _check_image(x, owner, weight.shape[0])
     stride_hw, pads, out_pads = conv_transpose_args(x.shape[2:], weight.shape[2:], stride, padding,
                                                     output_padding, owner)
-    if bias is not None and tuple(bias.shape) != (weight.shape[1],):
-        raise ValueError(f"{owner}: bias must have shape ({weight.shape[1]},), got {tuple(bias.shape)}")
+    if bias is not None:
+        check.shape(bias, ndim=1, where=owner, name="bias", expected=f"({weight.shape[1]},)")
+        check.size(bias, dim=0, size=weight.shape[1], where=owner, name="bias",
+                   expected=f"shape ({weight.shape[1]},)")
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return _convt.ConvTranspose2d.apply(*inputs, stride=stride_hw, padding=pads,
                                         output_padding=out_pads)
+
+
+def pool_args(in_hw: Any, kernel_size: Any, stride: Any, padding: Any, owner: str
+              ) -> tuple[tuple[int, int], tuple[int, int], Any]:
+    """(kernel, stride, ((top, bottom), (left, right))) of a pooling layer, checked; ``in_hw``
+    None checks the arguments alone (at a layer's construction)."""
+    kernel = check.pair(kernel_size=kernel_size, where=owner)
+    stride_hw = kernel if stride is None else check.pair(stride=stride, where=owner)
+    pads = _conv.resolve_padding(padding, in_hw or kernel, kernel, stride_hw, owner)
+    if not isinstance(padding, str) and any(p > k // 2 for (p, _), k in zip(pads, kernel)):
+        raise InvalidArgumentError(f"{owner}: padding {padding!r} must be at most half the kernel {kernel}")
+    if in_hw is not None:
+        _conv.check_fits(in_hw, kernel, pads, owner)
+    return kernel, stride_hw, pads
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False, *,
+               where: Where = None) -> Tensor:
+    """Max over each kernel_size window (stride defaults to kernel_size)."""
+    owner = name_of(where, "max_pool2d")
+    x = _as_tensor(input)
+    _unsupported(owner, dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
+    _check_image(x, owner)
+    kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
+    return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads)
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None, *, where: Where = None) -> Tensor:
+    """Mean over each kernel_size window; zero padding counts (count_include_pad=True)."""
+    owner = name_of(where, "avg_pool2d")
+    x = _as_tensor(input)
+    _unsupported(owner, ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                 divisor_override=divisor_override)
+    _check_image(x, owner)
+    kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
+    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads)
+
+
+def _output_hw(output_size: Any, in_hw: Sequence[int], owner: str) -> tuple[int, int]:
+    items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    if len(items) != 2:
+        raise check.invalid("output_size", "an int or a pair (None keeps the input's size)", output_size, owner)
+    sizes = tuple(n if item is None else item for item, n in zip(items, in_hw))
+    return check.pair(output_size=sizes, where=owner)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any, *, where: Where = None) -> Tensor:
+    """Average-pool to a fixed (OH, OW); 1 is global average pooling (N, C, 1, 1).
+
+    Supported when H and W are multiples of OH and OW (then it is an ``avg_pool2d`` with
+    kernel = stride = H/OH × W/OW); otherwise a ShapeError.
+    """
+    owner = name_of(where, "adaptive_avg_pool2d")
+    x = _as_tensor(input)
+    _check_image(x, owner)
+    h, w = x.shape[2:]
+    oh, ow = _output_hw(output_size, (h, w), owner)
+    if h % oh or w % ow:
+        raise ShapeError(f"{owner}: input size {h}×{w} is not divisible by output_size {oh}×{ow}; "
+                         f"only evenly dividing sizes are supported")
+    kernel = (h // oh, w // ow)
+    return _pool.AvgPool2d.apply(x, kernel=kernel, stride=kernel, padding=((0, 0), (0, 0)))
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0, *,
+        where: Where = None) -> Tensor:
+    """Pad the last dimensions with ``value``; ``pad`` is (left, right, top, bottom, …) from the
+    last dimension backwards, as in PyTorch. Only ``mode="constant"``."""
+    owner = name_of(where, "pad")
+    check.one_of(mode=mode, choices=("constant",), where=owner)
+    x = _as_tensor(input)
+    widths = tuple(pad)
+    if len(widths) % 2 or len(widths) // 2 > x.ndim or not all(
+            isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p >= 0 for p in widths):
+        raise check.invalid("pad", f"an even number (at most {2 * x.ndim}) of non-negative ints", pad, owner)
+    pairs = [(int(widths[i]), int(widths[i + 1])) for i in range(0, len(widths), 2)]
+    pad_width = [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
+    return _shape.pad(x, pad_width, value=value)
+
+
+def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: Any = None, *, where: Where = None) -> Tensor:
+    """Enlarge x (N, C, H, W) to (N, C, k_h·H, k_w·W) by copying each pixel into a k_h×k_w block.
+
+    Give ``scale_factor`` (a positive int k or a pair) or ``size`` (a multiple of the input's
+    size). Only ``mode="nearest"``.
+    """
+    owner = name_of(where, "upsample")
+    check.one_of(mode=mode, choices=("nearest",), where=owner)
+    x = _as_tensor(input)
+    _check_image(x, owner)
+    if (size is None) == (scale_factor is None):
+        raise InvalidArgumentError(f"{owner}: expected exactly one of `size` and `scale_factor`. "
+                                   f"Received: size={size!r}, scale_factor={scale_factor!r}")
+    if size is not None:
+        oh, ow = check.pair(size=size, where=owner)
+        h, w = x.shape[2:]
+        if oh % h or ow % w:
+            raise ShapeError(f"{owner}: size {oh}×{ow} is not a multiple of the input size {h}×{w}")
+        scale = (oh // h, ow // w)
+    else:
+        scale = check.pair(scale_factor=scale_factor, where=owner)
+    return _upsample.UpsampleNearest.apply(x, scale=scale)
+
+
+interpolate = upsample
+
+
+# ======================================================================= normalization
+def batch_norm(input: Tensor, running_mean: Any, running_var: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float | None = 0.1,
+               eps: float = 1e-5, *, num_batches_tracked: Any = None, where: Where = None) -> Tensor:
+    """Batch normalization over axis 1 (channels) of (N, C), (N, C, L) or (N, C, H, W).
+
+    Training: normalize with the batch's μ and biased σ², and update the running averages
+    in place: running ← (1 − momentum)·running + momentum·batch (the variance update uses
+    the unbiased m/(m − 1)·σ², as PyTorch). ``momentum=None``: the cumulative average, with
+    momentum = 1/t at the t-th batch (t from ``num_batches_tracked``, a 0-d array that is
+    incremented in place). Eval: normalize with the running averages.
+    ``running_mean``/``running_var`` may be None in training (no running update), and in
+    eval too (then the batch's statistics are used, as PyTorch's track_running_stats=False).
+    """
+    owner = name_of(where, "batch_norm")
+    x = _as_tensor(input)
+    running_mean, running_var = _array(running_mean), _array(running_var)
+    if x.ndim < 2:
+        raise ShapeError(f"{owner}: expected input of shape (N, C, ...), got shape {tuple(x.shape)}")
+    if momentum is not None:
+        momentum = check.number(momentum=momentum, low=0.0, high=1.0, where=owner)
+    eps = check.number(eps=eps, low=0.0, where=owner)
+    channels = x.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ShapeError(f"{owner}: expected {name} of shape ({channels},), got shape {tuple(t.shape)}")
+    use_batch = training or running_mean is None or running_var is None
+    if use_batch:
+        m = x.data.size // channels
+        if m <= 1 and training:
+            raise ShapeError(f"{owner}: training needs more than one value per channel, got input "
+                             f"of shape {tuple(x.shape)}")
+        mean, var = _norm.batch_stats(x.data)
+        if training:
+            _update_running(running_mean, running_var, mean, var, m, momentum, num_batches_tracked)
+    else:
+        mean, var = running_mean, running_var
+    if weight is None and bias is not None:
+        weight = Tensor(backend.xp.ones(channels, dtype=x.dtype), dtype=x.dtype)
+    inputs = [x] + [t for t in (weight, bias) if t is not None]
+    return _norm.BatchNorm.apply(*inputs, mean=mean, var=var, eps=eps, training=use_batch)
+
+
+def _update_running(running_mean: Any, running_var: Any, mean: Any, var: Any, m: int,
+                    momentum: float | None, num_batches_tracked: Any) -> None:
+    """running ← (1 − α)·running + α·batch, α = momentum, or 1/t for the cumulative average."""
+    if num_batches_tracked is not None:
+        num_batches_tracked += 1
+    if momentum is None:
+        count = int(num_batches_tracked) if num_batches_tracked is not None else 1
+        momentum = 1.0 / max(count, 1)
+    if running_mean is not None:
+        running_mean *= 1.0 - momentum
+        running_mean += momentum * mean
+    if running_var is not None:
+        running_var *= 1.0 - momentum
+        running_var += (momentum * m / (m - 1)) * var
+
+
+def _normalized_shape(normalized_shape: Any, owner: str) -> tuple[int, ...]:
+    shape = tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
+    if not shape:
+        raise check.invalid("normalized_shape", "a positive int or a non-empty tuple of them",
+                            normalized_shape, owner)
+    return tuple(check.positive_int(normalized_shape=n, where=owner) for n in shape)
+
+
+def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5, *, where: Where = None) -> Tensor:
+    """Normalize every sample over its last ``len(normalized_shape)`` dimensions, then γ ⊙ ẑ + β."""
+    owner = name_of(where, "layer_norm")
+    x = _as_tensor(input)
+    shape = _normalized_shape(normalized_shape, owner)
+    eps = check.number(eps=eps, low=0.0, where=owner)
+    if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise ShapeError(f"{owner}: expected input of shape (*, {', '.join(map(str, shape))}), "
+                         f"got shape {tuple(x.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ShapeError(f"{owner}: expected {name} of shape {shape}, got shape {tuple(t.shape)}")
+    if weight is None and bias is not None:
+        weight = Tensor(backend.xp.ones(shape, dtype=x.dtype), dtype=x.dtype)
+    inputs = [x] + [t for t in (weight, bias) if t is not None]
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    return _layer_norm.LayerNorm.apply(*inputs, axes=axes, eps=eps)
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_norm: Any = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, *,
+              where: Where = None) -> Tensor:
+    """Rows of the (num_embeddings, d) table ``weight`` for integer indices of any shape:
+    output (*, d). ``padding_idx``'s row gets no gradient."""
+    owner = name_of(where, "embedding")
+    check.shape(weight, ndim=2, where=owner, name="weight", expected="(num_embeddings, embedding_dim)")
+    for name, value, default in (("max_norm", max_norm, None), ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                 ("sparse", sparse, False)):
+        if value != default:
+            raise InvalidArgumentError(f"{owner}: `{name}` is not implemented. Received: {name}={value!r}")
+    indices = _array(input)
+    num = weight.shape[0]
+    if indices.dtype.kind not in "iu":
+        raise GlassboxTypeError(f"{owner}: expected integer indices as input, got dtype {indices.dtype}")
+    if indices.size and (indices.min() < 0 or indices.max() >= num):
+        bad = indices[(indices < 0) | (indices >= num)].reshape(-1)[0]
+        raise DataError(f"{owner}: index {int(bad)} is outside [0, {num}) for a table of {num} embeddings")
+    if padding_idx is not None:
+        padding_idx = check.integer(padding_idx=padding_idx, low=-num, high=num - 1, where=owner) % num
+    return _embedding.Embedding.apply(weight, indices=indices, padding_idx=padding_idx)
+
+
+# ============================================================================== dropout
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+            where: Where = None) -> Tensor:
+    """Inverted dropout: in training zero each unit with probability p and scale the rest
+    by 1/(1 − p); identity when not training."""
+    p = check.probability(p=p, where=name_of(where, "dropout"))
+    x = _as_tensor(input)
+    if not training or p == 0.0:
+        return x
+    return _dropout.Dropout.apply(x, mask=_dropout.dropout_mask(x.shape, p, x.dtype, like=x.data))
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+              where: Where = None) -> Tensor:
+    """Channel dropout for (N, C, H, W): whole feature maps are zeroed together."""
+    owner = name_of(where, "dropout2d")
+    p = check.probability(p=p, where=owner)
+    x = _as_tensor(input)
+    _check_image(x, owner)
+    if not training or p == 0.0:
+        return x
+    mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype, like=x.data)
+    return _dropout.Dropout.apply(x, mask=mask)

@@ -16,11 +16,12 @@ of one head with L sigmoid outputs and ``BCEWithLogitsLoss``: see ``examples/mul
 """
 from __future__ import annotations
 
-import math
-import numbers
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
+from .. import validate as check
 from ..core.tensor import Tensor
+from ..errors import GlassboxTypeError
+from .container import ModuleDict
 from .module import Module
 
 __all__ = ["HeadDict", "MultiHead", "MultiTaskLoss"]
@@ -33,35 +34,25 @@ def _task_name(name: Any, where: str) -> str:
     return name
 
 
-class HeadDict(Module):
-    """Named sub-modules, kept in insertion order (the heads of a ``MultiHead``)."""
+class HeadDict(ModuleDict):
+    """The heads of a ``MultiHead``: a ``ModuleDict`` whose keys are task names."""
 
     def __init__(self, modules: Mapping[str, Module]) -> None:
         super().__init__()
         for name, module in modules.items():
             if not isinstance(module, Module):
-                raise TypeError(f"MultiHead: head {name!r} must be a Module, got {type(module).__name__}")
-            self.add_module(_task_name(name, "MultiHead"), module)
+                raise GlassboxTypeError(f"MultiHead: head {name!r} must be a Module, got {type(module).__name__}")
+            self[_task_name(name, "MultiHead")] = module
 
     def __getitem__(self, name: str) -> Module:
-        try:
-            return self._modules[name]
-        except KeyError:
-            raise KeyError(f"MultiHead: no head named {name!r}; heads: {list(self._modules)}") from None
+        if name not in self._modules:
+            raise KeyError(f"MultiHead: no head named {name!r}; heads: {list(self._modules)}")
+        return self._modules[name]
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._modules
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def keys(self) -> list[str]:
+    def keys(self) -> list[str]:  # type: ignore[override]
         return list(self._modules)
 
-    def items(self) -> list[tuple[str, Module]]:
+    def items(self) -> list[tuple[str, Module]]:  # type: ignore[override]
         return list(self._modules.items())
 
 
@@ -87,14 +78,6 @@ class MultiHead(Module):
     def forward(self, x: Any) -> dict[str, Tensor]:
         features = self.body(x)
         return {name: head(features) for name, head in self.heads.items()}
-
-
-def _weight(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-            math.isfinite(value) and value >= 0):
-        raise ValueError(f"MultiTaskLoss: the weight of task {name!r} must be a finite number >= 0, "
-                         f"got {value!r}")
-    return float(value)
 
 
 class MultiTaskLoss:
@@ -124,7 +107,8 @@ class MultiTaskLoss:
         if unknown:
             raise ValueError(f"MultiTaskLoss: weights for unknown task(s) {unknown}; tasks: {list(losses)}")
         self.losses = dict(losses)
-        self.weights = {name: _weight(weights.get(name, 1.0), name) for name in losses}
+        self.weights = {name: check.number(**{f"weights[{name!r}]": weights.get(name, 1.0)}, low=0.0,
+                                     where="MultiTaskLoss") for name in losses}
         self.last: dict[str, float] = {}
 
     def __call__(self, outputs: Mapping[str, Any], targets: Mapping[str, Any]) -> Tensor:

@@ -1,10 +1,9 @@
 """``Linear``: the fully connected (dense) layer, and ``Identity``."""
 from __future__ import annotations
 
-
-
 import numpy as np
 
+from .. import validate as check
 from ..core.tensor import Tensor
 from . import functional as F
 from . import init
@@ -31,12 +30,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: type = np.float32) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(
-                    f"Linear: expected a positive integer for `{name}`. Received: {name}={value!r}"
-                )
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = check.positive_int(in_features=in_features, where="Linear")
+        self.out_features = check.positive_int(out_features=out_features, where="Linear")
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype), dtype=dtype)
         self.register_parameter(
             "bias", Parameter(np.zeros(out_features, dtype=dtype), dtype=dtype) if bias else None
@@ -49,12 +44,7 @@ class Linear(Module):
             init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"{self!r}: expected input of shape (batch, {self.in_features}), "
-                f"got {tuple(x.shape)}"
-            )
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(x, self.weight, self.bias, where=self)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -65,5 +55,3 @@ class Identity(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x
-
-

@@ -7,13 +7,15 @@ or a ``Module`` to an attribute registers it, so ``parameters()``, ``state_dict(
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterator
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from .. import backend
 from .. import device as _device
 from ..core.tensor import Tensor
+from ..errors import GlassboxRuntimeError, GlassboxTypeError
 from .parameter import Parameter
 
 
@@ -86,12 +88,6 @@ class Module:
             setattr(self, name, module)
 
     # ------------------------------------------------------------------ devices
-    def to(self, device: Any) -> "Module":
-        """Move every parameter and buffer to ``device`` (``"cpu"``, ``"cuda"``) in place
-        and return ``self``. Parameters keep their identity: an optimizer built before
-        keeps working, and its state follows on its next ``step()``."""
-        return _device.move_module(self, device)
-
     def cuda(self, device: Any = None) -> "Module":
         return self.to("cuda" if device is None else device)
 
@@ -103,6 +99,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward``; a NumPy (or backend) array argument is wrapped as an untracked
+        Tensor first (floating data in the dtype of the module's parameters)."""
+        if any(isinstance(a, (np.ndarray, backend.xp.ndarray)) for a in args):
+            args = tuple(self._wrap_input(a) for a in args)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
@@ -110,6 +110,16 @@ class Module:
                 if result is not None:
                     out = result
         return out
+
+    def _wrap_input(self, value: Any) -> Any:
+        if not isinstance(value, (np.ndarray, backend.xp.ndarray)):
+            return value
+        array = backend.xp.asarray(value)
+        if array.dtype.kind == "f":
+            param = next(self.parameters(), None)
+            dtype = param.dtype if param is not None and param.dtype.kind == "f" else np.float32
+            array = array.astype(dtype, copy=False)
+        return Tensor._from_op(array, None)
 
     def register_forward_hook(self, hook: Any) -> "RemovableHandle":
         """Call ``hook(module, inputs, output)`` after every forward; it may return a new output.
@@ -134,22 +144,52 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+    def _named_members(self, registry: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
-        for module_name, module in self.named_modules(prefix):
-            for name, param in module._parameters.items():
-                if id(param) not in seen:  # a shared parameter is listed once
-                    seen.add(id(param))
-                    yield (f"{module_name}.{name}" if module_name else name), param
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, value in getattr(module, registry).items():
+                if id(value) not in seen:  # a shared parameter is listed once
+                    seen.add(id(value))
+                    yield (f"{module_name}.{name}" if module_name else name), value
 
-    def parameters(self) -> Iterator[Parameter]:
-        for _, param in self.named_parameters():
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) of this module and (``recurse``) its sub-modules."""
+        yield from self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self) -> Iterator[tuple[str, Any]]:
-        for module_name, module in self.named_modules():
-            for name, buf in module._buffers.items():
-                yield (f"{module_name}.{name}" if module_name else name), buf
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Any]]:
+        """(dotted name, array) of every buffer (e.g. ``bn1.running_mean``)."""
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Any]:
+        for _, buf in self.named_buffers(recurse=recurse):
+            yield buf
+
+    def get_submodule(self, target: str) -> "Module":
+        """The sub-module at the dotted path ``target`` ("layer1.0.conv1"); "" is ``self``."""
+        module: Module = self
+        done: list[str] = []
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                where = ".".join(done) or type(self).__name__
+                raise AttributeError(f"get_submodule: {where} has no sub-module {part!r} "
+                                     f"(it has: {list(module._modules)})")
+            module = child
+            done.append(part)
+        return module
+
+    def apply(self, fn: Callable[["Module"], Any]) -> "Module":
+        """Call ``fn(module)`` on every sub-module (children first) and on ``self``, e.g. to
+        initialize weights; returns ``self``."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
@@ -164,6 +204,58 @@ class Module:
     def eval(self) -> "Module":
         """Evaluation mode: deterministic (dropout off, batch norm's running statistics)."""
         return self.train(False)
+
+    @contextmanager
+    def eval_mode(self) -> Iterator["Module"]:
+        """``with model.eval_mode():`` runs in evaluation mode, then gives every sub-module
+        back its own previous mode (also when the block raises)."""
+        modes = [(m, m.training) for m in self.modules()]
+        self.eval()
+        try:
+            yield self
+        finally:
+            for module, mode in modes:
+                object.__setattr__(module, "training", mode)
+
+    # ------------------------------------------------------------ dtype / device
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> "Module":
+        """``model.to(np.float64)`` casts every floating parameter and buffer;
+        ``model.to("cuda")``/``model.to(gb.device("cpu"))`` moves them to the device. Both
+        happen in place and keep the Parameter objects, so an optimizer built before keeps
+        working (its state follows on its next ``step()``). Returns ``self``, as PyTorch."""
+        for arg in args:
+            if _is_dtype(arg):
+                dtype = arg
+            else:
+                device = arg
+        if dtype is not None:
+            self._cast_floating(np.dtype(dtype))
+        if device is not None:
+            self._move_to(device)
+        return self
+
+    def double(self) -> "Module":
+        return self.to(np.float64)
+
+    def float(self) -> "Module":
+        return self.to(np.float32)
+
+    def _cast_floating(self, dtype: np.dtype) -> None:
+        if dtype.kind != "f":
+            raise GlassboxTypeError(f"{type(self).__name__}.to: expected a floating dtype, got {dtype}")
+        for param in self.parameters():
+            if param.data.dtype.kind == "f" and param.data.dtype != dtype:
+                param.data = param.data.astype(dtype)
+                if param.grad is not None:
+                    param.grad = None
+        for module in self.modules():
+            for name, buf in list(module._buffers.items()):
+                if buf is not None and buf.dtype.kind == "f" and buf.dtype != dtype:
+                    module._buffers[name] = buf.astype(dtype)
+                    object.__setattr__(module, name, module._buffers[name])
+
+    def _move_to(self, device: Any) -> None:
+        _device.move_module(self, device)
 
     def zero_grad(self) -> None:
         for p in self.parameters():
@@ -231,6 +323,13 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _is_dtype(value: Any) -> bool:
+    """A NumPy dtype, type or name ("float64"), as opposed to a device ("cpu", gb.device)."""
+    if isinstance(value, str):
+        return value not in ("cpu", "cuda") and not value.startswith(("cpu:", "cuda:"))
+    return isinstance(value, (np.dtype, type))
 
 
 class RemovableHandle:

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import validate as check
 from ..core.tensor import Tensor
-from ..ops import conv as _conv
 from ..ops import conv_transpose as _convt
 from . import functional as F
 from .conv import _ConvBase
@@ -27,21 +27,21 @@ class Upsample(Module):
         mode: only "nearest".
     """
 
-    def __init__(self, scale_factor: Any = 2, mode: str = "nearest") -> None:
+    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest") -> None:
         super().__init__()
-        self.scale_factor = _conv.pair(scale_factor, "scale_factor", "Upsample")
-        if mode != "nearest":
-            raise ValueError(f"Upsample: only mode='nearest' is implemented, got mode={mode!r}")
-        self.mode = mode
+        if size is None and scale_factor is None:
+            scale_factor = 2  # glassbox's default: double H and W
+        self.size = None if size is None else check.pair(size=size, where="Upsample")
+        self.scale_factor = None if scale_factor is None else check.pair(scale_factor=scale_factor,
+                                                                          where="Upsample")
+        self.mode = check.one_of(mode=mode, choices=("nearest",), where="Upsample")
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return F.upsample(x, self.scale_factor, self.mode)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace("upsample", repr(self), 1)) from None
+        return F.upsample(x, self.size, self.scale_factor, self.mode, where=self)
 
     def extra_repr(self) -> str:
-        return f"scale_factor={self.scale_factor}, mode={self.mode!r}"
+        what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        return f"{what}, mode={self.mode!r}"
 
 
 class ConvTranspose2d(_ConvBase):
@@ -83,11 +83,8 @@ class ConvTranspose2d(_ConvBase):
                      zip(in_hw, self.kernel_size, self.stride, self.padding, self.output_padding))
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                      self.output_padding)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace("conv_transpose2d", repr(self), 1)) from None
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, where=self)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -15,6 +15,7 @@ The helpers here are shared with the pooling ops: ``pair``, ``resolve_padding``,
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from .. import backend
@@ -189,6 +190,237 @@ def crop(x: Any, padding: Padding2d) -> Any:
     return x[:, :, top:h - bottom, left:w - right]
 
 
+# ----------------------------------------------------------------------------------------
+# The fast path ("gemm"): large matrix products over the batch, channel-major, in chunks.
+#
+# A per-sample batched matmul issues N small products (out × C·kh·kw times C·kh·kw × OH·OW);
+# BLAS cannot spread such small products over the cores. Gathering the windows of many
+# samples into one matrix instead,
+#
+#     cols (C·kh·kw, m·OH·OW),    Z[:, chunk] = W · cols   (out, m·OH·OW),
+#
+# is one large GEMM that threads. The result is laid out channel-major, (out, N, OH, OW),
+# and handed on as the (N, out, OH, OW) *transposed view* of that memory, so no transpose
+# copy is needed: batch norm, ReLU, pooling and the next convolution read any strides, and
+# the next convolution's window view of a channel-major input is again a plain strided view.
+#
+# cols is C·kh·kw times larger than the input (9× for 3×3): streaming it through memory for
+# the whole batch costs more than the GEMM. So the batch is cut into chunks of m samples
+# whose cols (≈ CHUNK_BYTES) stay in cache, written into a scratch buffer kept across calls;
+# backward rebuilds each chunk's cols instead of keeping them. Per chunk, with G = ∂L/∂Z:
+#
+#     ∂L/∂W += G[:, chunk] · colsᵀ,    ∂L/∂cols = Wᵀ · G[:, chunk],  then col2im.
+# ----------------------------------------------------------------------------------------
+ALGORITHMS = ("gemm", "im2col")
+DEFAULT_ALGORITHM = "gemm"
+CHUNK_BYTES = 4 * 2**20
+_scratch = threading.local()
+
+
+def workspace(key: tuple, shape: tuple[int, ...], dtype: Any, zero: bool = False) -> Any:
+    """A scratch array kept across calls (per thread) under ``key`` + shape + dtype.
+
+    ``zero=True`` zero-fills it once, when created: callers rely on cells they never write
+    (a padded border, widened gradient columns) staying 0.
+    """
+    xp = backend.xp
+    cache = getattr(_scratch, "arrays", None)
+    if cache is None:
+        cache = _scratch.arrays = {}
+    full_key = (key, shape, str(dtype), xp.__name__)
+    buf = cache.get(full_key)
+    if buf is None:
+        buf = (xp.zeros if zero else xp.empty)(shape, dtype=dtype)
+        cache[full_key] = buf
+    return buf
+
+
+# Threads. A GEMM of one chunk is too small for BLAS to split well over the cores, and the
+# im2col/col2im copies around it run on one core. So with T > 1 BLAS threads the chunks are
+# handed to a pool of T worker threads instead (NumPy releases the GIL in copies, ufuncs and
+# BLAS calls), each worker limiting its own BLAS calls to one thread
+# (``openblas_set_num_threads_local``, OpenBLAS ≥ 0.3.27). The number of threads is
+# OpenBLAS's (OPENBLAS_NUM_THREADS); without OpenBLAS, or on a GPU, chunks run in turn.
+_pool_state: dict[str, Any] = {}
+
+
+def _openblas() -> Any:
+    """The OpenBLAS that NumPy links (ctypes handle), or None."""
+    if "lib" not in _pool_state:
+        import ctypes
+        import glob
+        import os
+
+        import numpy
+
+        lib = None
+        root = os.path.dirname(numpy.__file__)
+        for path in glob.glob(os.path.join(root, "..", "numpy.libs", "*openblas*")) + \
+                glob.glob(os.path.join(root, ".libs", "*openblas*")):
+            try:
+                candidate = ctypes.CDLL(path)
+                getattr(candidate, "openblas_set_num_threads_local")
+                lib = candidate
+                break
+            except (OSError, AttributeError):
+                continue
+        _pool_state["lib"] = lib
+    return _pool_state["lib"]
+
+
+def blas_threads() -> int:
+    """OpenBLAS's thread count (1 when it cannot be asked)."""
+    lib = _openblas()
+    if lib is None:
+        return 1
+    for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                 "openblas_get_num_threads"):
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            return max(1, int(fn()))
+    return 1
+
+
+def worker_pool() -> Any:
+    """The shared pool of ``blas_threads()`` workers (each with single-threaded BLAS), or None
+    when there is one thread or the backend is not NumPy."""
+    import numpy
+
+    if backend.xp is not numpy:
+        return None
+    if "pool" not in _pool_state:
+        threads, lib = blas_threads(), _openblas()
+        pool = None
+        if threads > 1 and lib is not None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(threads, thread_name_prefix="glassbox-conv",
+                                      initializer=lambda: lib.openblas_set_num_threads_local(1))
+        _pool_state["pool"], _pool_state["threads"] = pool, threads
+    return _pool_state["pool"]
+
+
+def run_chunks(work: Any, chunks: list[tuple[int, int]]) -> list[Any]:
+    """[work(n0, n1) for each chunk], on the worker pool when there is one. ``work`` must
+    only write memory no other chunk writes."""
+    pool = worker_pool() if len(chunks) > 1 else None
+    if pool is None:
+        return [work(n0, n1) for n0, n1 in chunks]
+    return list(pool.map(lambda c: work(*c), chunks))
+
+
+def channel_major(x: Any) -> Any:
+    """(N, C, H, W) → its (C, N, H, W) transpose (a view; contiguous when x is the output of a
+    channel-major op)."""
+    return x.transpose(1, 0, 2, 3)
+
+
+def batch_chunks(n: int, per_sample: int, itemsize: int) -> list[tuple[int, int]]:
+    """[(n0, n1), …]: the batch cut into runs of m samples, m·per_sample·itemsize ≈ CHUNK_BYTES
+    (and at least one chunk per worker thread)."""
+    workers = _pool_state.get("threads", 1) if worker_pool() is not None else 1
+    m = max(1, min(-(-n // workers), CHUNK_BYTES // max(1, per_sample * itemsize)))
+    return [(n0, min(n, n0 + m)) for n0 in range(0, n, m)]
+
+
+def chunk_columns(xc: Any, n0: int, n1: int, m_max: int, kernel: Pair, stride: Pair,
+                  padding: Padding2d, out_hw: Pair, dilation: Pair) -> Any:
+    """im2col of samples n0…n1−1 of the channel-major input xc (C, N, H, W): the matrix
+    (C·kh·kw, m·OH·OW) whose row (c, i, j), column (n, r, q) is pixel
+    (r·s + i·d, q·s + j·d) of channel c of sample n0 + n of the padded input. Written into
+    scratch buffers; valid until the next call."""
+    xp = backend.xp
+    c, _, h, w = xc.shape
+    (kh, kw), (sh, sw), (oh, ow), (dh, dw) = kernel, stride, out_hw, dilation
+    (pt, pb), (pl, pr) = padding
+    m = n1 - n0
+    if pt or pb or pl or pr:
+        hp, wp = h + pt + pb, w + pl + pr
+        buf = workspace(("pad", padding), (c, m_max, hp, wp), xc.dtype, zero=True)[:, :m]
+        buf[:, :, pt:pt + h, pl:pl + w] = xc[:, n0:n1]    # the border stays 0
+    else:
+        buf = xc[:, n0:n1]
+    s_c, s_n, s_h, s_w = buf.strides
+    view = backend.as_strided(
+        buf, (c, kh, kw, m, oh, ow), (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw),
+        writeable=False)
+    cols = workspace(("cols",), (c * kh * kw * m_max * oh * ow,), xc.dtype)
+    cols = cols[:c * kh * kw * m * oh * ow].reshape(c, kh, kw, m, oh, ow)
+    cols[...] = view
+    return cols.reshape(c * kh * kw, m * oh * ow)
+
+
+def add_chunk_input_grad(dflat: Any, dcols: Any, n0: int, m: int, padded_hw: Pair,
+                         kernel: Pair, stride: Pair, out_hw: Pair, dilation: Pair) -> None:
+    """col2im of one chunk: add dcols (C·kh·kw, m·OH·W') onto the flat channel-major padded
+    input gradient dflat (C, N·Hp·Wp + extra).
+
+    Stride 1: dcols came from G's rows widened to Wp with zero columns (W' = Wp), so kernel
+    offset (i, j) of all OH rows of one image is one contiguous run starting at i·d·Wp + j·d,
+    and the m images' runs are Hp·Wp apart: one strided add per offset over (C, m, run); the
+    zero columns only ever add 0, also where a run overhangs a row. The run stops after the
+    last row's OW real columns, (OH − 1)·Wp + OW long, so it never reaches the next image
+    (which another thread may be writing).
+    Other strides add (C, m, OH, OW) slabs onto rows i·d + r·s, columns j·d + q·s.
+    """
+    xp = backend.xp
+    (hp, wp), (kh, kw), (sh, sw), (oh, ow), (dh, dw) = padded_hw, kernel, stride, out_hw, dilation
+    c, image, item = dflat.shape[0], hp * wp, dflat.itemsize
+    if stride == (1, 1):
+        run = (oh - 1) * wp + ow
+        d5 = dcols.reshape(c, kh, kw, m, oh * wp)
+        for i in range(kh):
+            for j in range(kw):
+                begin = n0 * image + i * dh * wp + j * dw
+                target = backend.as_strided(
+                    dflat[:, begin:], (c, m, run), (dflat.strides[0], image * item, item))
+                target += d5[:, i, j, :, :run]
+        return
+    d6 = dcols.reshape(c, kh, kw, m, oh, ow)
+    d4 = dflat.reshape(c, -1, hp, wp)[:, n0:n0 + m]
+    for i in range(kh):
+        for j in range(kw):
+            r, q = i * dh, j * dw
+            d4[:, :, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += d6[:, i, j]
+
+
+def pad_channel_major(xc: Any, padding: Padding2d) -> Any:
+    """(C, N, H, W) → (C, N, H + top + bottom, W + left + right), zeros around."""
+    (top, bottom), (left, right) = padding
+    if top == bottom == left == right == 0:
+        return xc
+    c, n, h, w = xc.shape
+    out = backend.xp.zeros((c, n, h + top + bottom, w + left + right), dtype=xc.dtype)
+    out[:, :, top:top + h, left:left + w] = xc
+    return out
+
+
+def columns_channel_major(padded: Any, kernel: Pair, stride: Pair, out_hw: Pair,
+                          dilation: Pair) -> Any:
+    """im2col of a whole channel-major padded input (C, N, Hp, Wp): (C·kh·kw, N·OH·OW)
+    (a copy; for 1×1 kernels with stride 1 just a reshape when possible)."""
+    xp = backend.xp
+    (kh, kw), (sh, sw), (oh, ow), (dh, dw) = kernel, stride, out_hw, dilation
+    c, n = padded.shape[:2]
+    s_c, s_n, s_h, s_w = padded.strides
+    if kh == kw == 1:
+        view = padded[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw]
+    else:
+        view = backend.as_strided(
+            padded, (c, kh, kw, n, oh, ow), (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw),
+            writeable=False)
+    return xp.ascontiguousarray(view).reshape(c * kh * kw, n * oh * ow)
+
+
+def grouped_matmul(a: Any, b: Any, groups: int) -> Any:
+    """a·b for one group (2-D, one GEMM), else g stacked products a[k]·b[k]."""
+    xp = backend.xp
+    if groups == 1:
+        return xp.matmul(a.reshape(a.shape[-2:]) if a.ndim == 3 else a,
+                         b.reshape(b.shape[-2:]) if b.ndim == 3 else b)
+    return xp.matmul(a, b)
+
+
 class Conv2d(Function):
     """Z = W ∗ X + b, the 2-D convolution (cross-correlation, as in every DL library).
 
@@ -218,13 +450,18 @@ class Conv2d(Function):
 
     def forward(self, x: Any, weight: Any, bias: Any = None, stride: Pair = (1, 1),
                 padding: Padding2d = ((0, 0), (0, 0)), dilation: Pair = (1, 1),
-                groups: int = 1) -> Any:
+                groups: int = 1, algorithm: str | None = None) -> Any:
         xp = backend.xp
         n, c, h, w = x.shape
         out_c, _, kh, kw = weight.shape
         (pt, pb), (pl, pr) = padding
         oh = output_size(h, kh, pt + pb, stride[0], dilation[0])
         ow = output_size(w, kw, pl + pr, stride[1], dilation[1])
+        self.stride, self.padding = stride, padding
+        self.dilation, self.groups, self.weight = dilation, groups, weight
+        self.algorithm = DEFAULT_ALGORITHM if algorithm is None else algorithm
+        if self.algorithm == "gemm":
+            return self._forward_gemm(x, weight, bias, (oh, ow))
         padded = pad_input(x, padding)
         if kh == kw == 1:  # 1×1 conv: the columns are just the (strided) pixels
             sampled = padded[:, :, :(oh - 1) * stride[0] + 1:stride[0], :(ow - 1) * stride[1] + 1:stride[1]]
@@ -238,12 +475,134 @@ class Conv2d(Function):
         out = out.reshape(n, out_c, oh * ow)
         if bias is not None:
             out += bias.reshape(1, out_c, 1)
-        self.padded_shape, self.stride, self.padding = padded.shape, stride, padding
-        self.dilation, self.groups, self.weight = dilation, groups, weight
+        self.padded_shape = padded.shape
         self.cols = cols if self.needs_input_grad[1] else None
         return out.reshape(n, out_c, oh, ow)
 
+    def _forward_gemm(self, x: Any, weight: Any, bias: Any, out_hw: Pair) -> Any:
+        """Z = W · cols over the batch, channel-major (see ``channel_major``): in cache-sized
+        chunks (``chunk_columns``), or for 1×1 and grouped convolutions in one product."""
+        xp = backend.xp
+        n, c = x.shape[:2]
+        out_c, _, kh, kw = weight.shape
+        groups, (oh, ow) = self.groups, out_hw
+        xc = channel_major(x)
+        self.out_hw, self.x = out_hw, (x if self.needs_input_grad[1] else None)
+        self.chunked = groups == 1 and (kh, kw) != (1, 1)
+        if self.chunked:
+            out = xp.empty((out_c, n, oh * ow), dtype=x.dtype)
+            w2 = weight.reshape(out_c, -1)
+            self.chunks = batch_chunks(n, c * kh * kw * oh * ow, x.dtype.itemsize)
+            m_max = self.chunks[0][1]
+
+            def work(n0: int, n1: int) -> None:
+                cols = chunk_columns(xc, n0, n1, m_max, (kh, kw), self.stride, self.padding,
+                                     out_hw, self.dilation)
+                # out[:, n0:n1] is (out, m, OH·OW) with contiguous m·OH·OW rows: a 2-D view
+                xp.matmul(w2, cols, out=out[:, n0:n1].reshape(out_c, (n1 - n0) * oh * ow))
+
+            run_chunks(work, self.chunks)
+            out = out.reshape(out_c, -1)
+            self.padded_shape = (c, n, x.shape[2] + sum(self.padding[0]),
+                                 x.shape[3] + sum(self.padding[1]))
+        else:
+            padded = pad_channel_major(xc, self.padding)
+            cols = columns_channel_major(padded, (kh, kw), self.stride, out_hw, self.dilation)
+            if groups > 1:
+                cols = cols.reshape(groups, -1, cols.shape[1])
+            out = grouped_matmul(grouped_weight(weight, groups), cols, groups).reshape(out_c, -1)
+            self.padded_shape = padded.shape
+            self.cols = cols if self.needs_input_grad[1] else None
+        if bias is not None:
+            out += bias.reshape(out_c, 1)
+        return channel_major(out.reshape(out_c, n, oh, ow))
+
+    def _backward_gemm(self, grad: Any) -> tuple[Any, ...]:
+        xp = backend.xp
+        needs, weight, groups = self.needs_input_grad, self.weight, self.groups
+        out_c = weight.shape[0]
+        g = xp.ascontiguousarray(channel_major(grad)).reshape(out_c, -1)
+        db = g.sum(axis=1) if len(needs) > 2 and needs[2] else None
+        if self.chunked:
+            dx, dw = self._backward_chunked(g, needs[0], needs[1])
+        else:
+            dx, dw = self._backward_whole(g, needs[0], needs[1])
+        self.x = self.cols = None
+        return (dx, dw) if len(needs) == 2 else (dx, dw, db)
+
+    def _backward_chunked(self, g: Any, needs_x: bool, needs_w: bool) -> tuple[Any, Any]:
+        xp = backend.xp
+        weight = self.weight
+        out_c, c, kh, kw = weight.shape
+        _, n, hp, wp = self.padded_shape
+        oh, ow = self.out_hw
+        g3 = g.reshape(out_c, n, oh * ow)
+        m_max = self.chunks[0][1]
+        xc = channel_major(self.x) if needs_w else None
+        w_t = weight.reshape(out_c, -1).T
+        dflat = xp.zeros((c, n * hp * wp), dtype=g.dtype) if needs_x else None
+        wide = self.stride == (1, 1) and ow != wp
+
+        def work(n0: int, n1: int) -> Any:
+            m = n1 - n0
+            g_chunk = g3[:, n0:n1].reshape(out_c, m * oh * ow)
+            part = None
+            if needs_w:
+                cols = chunk_columns(xc, n0, n1, m_max, (kh, kw), self.stride, self.padding,
+                                     self.out_hw, self.dilation)
+                part = xp.matmul(g_chunk, cols.T)
+            if needs_x:
+                if wide:  # G's rows widened to Wp; the extra columns are never written: stay 0
+                    g_wide = workspace(("gwide",), (out_c, m_max, oh, wp), g.dtype, zero=True)
+                    g_wide[:, :m, :, :ow] = g3[:, n0:n1].reshape(out_c, m, oh, ow)
+                    g_rows = g_wide[:, :m].reshape(out_c, m * oh * wp)
+                else:
+                    g_rows = g_chunk
+                per_sample = g_rows.shape[1] // m
+                dcols = workspace(("dcols",), (c * kh * kw, m_max * per_sample), g.dtype)
+                dcols = dcols[:, :g_rows.shape[1]]
+                xp.matmul(w_t, g_rows, out=dcols)
+                add_chunk_input_grad(dflat, dcols, n0, m, (hp, wp), (kh, kw), self.stride,
+                                     self.out_hw, self.dilation)
+            return part
+
+        parts = run_chunks(work, self.chunks)
+        dw = None
+        if needs_w:
+            dw = parts[0]
+            for part in parts[1:]:
+                dw += part
+            dw = dw.reshape(weight.shape)
+        dx = None
+        if needs_x:
+            dx = channel_major(crop(dflat.reshape(c, n, hp, wp), self.padding))
+        return dx, dw
+
+    def _backward_whole(self, g: Any, needs_x: bool, needs_w: bool) -> tuple[Any, Any]:
+        weight, groups = self.weight, self.groups
+        out_c, c = weight.shape[0], weight.shape[1] * groups
+        if groups > 1:
+            g = g.reshape(groups, out_c // groups, -1)
+        dx = dw = None
+        if needs_w:
+            dw = grouped_matmul(g, self.cols.swapaxes(-1, -2), groups).reshape(weight.shape)
+        if needs_x:
+            w_t = grouped_weight(weight, groups).transpose(0, 2, 1)
+            dcols = grouped_matmul(w_t, g, groups)
+            kh, kw = weight.shape[2:]
+            _, n, hp, wp = self.padded_shape
+            if (kh, kw) == (1, 1) and self.stride == (1, 1):
+                dpadded = dcols.reshape(self.padded_shape)
+            else:
+                (oh, ow) = self.out_hw
+                d6 = dcols.reshape(c, kh, kw, n, oh, ow).transpose(0, 3, 1, 2, 4, 5)
+                dpadded = scatter_windows(d6, self.padded_shape, self.stride, self.dilation)
+            dx = channel_major(crop(dpadded, self.padding))
+        return dx, dw
+
     def backward(self, grad: Any) -> tuple[Any, ...]:
+        if self.algorithm == "gemm":
+            return self._backward_gemm(grad)
         xp = backend.xp
         needs = self.needs_input_grad
         weight, groups = self.weight, self.groups

@@ -21,13 +21,50 @@ def channel_axes(ndim: int) -> tuple[int, ...]:
     return (0,) + tuple(range(2, ndim))
 
 
+def channel_view(x: Any) -> tuple[Any, bool]:
+    """x as a 3-D view (A, C, B) whose statistics run over axes 0 and 2, and whether it is
+    channel-major.
+
+    A convolution's fast path stores its output channel-major, (C, N, H, W) memory behind the
+    (N, C, H, W) view: then each channel is ONE contiguous row, (1, C, N·H·W), and every
+    reduction and per-channel scaling runs along contiguous rows. Otherwise x is (N, C, L)
+    (made contiguous first if it is neither)."""
+    if x.ndim >= 3:
+        t = x.swapaxes(0, 1)
+        if t.flags.c_contiguous:
+            return t.reshape(1, x.shape[1], -1), True
+    if not x.flags.c_contiguous:
+        x = backend.array_module(x).ascontiguousarray(x)
+    return x.reshape(x.shape[0], x.shape[1], -1), False
+
+
+def from_channel_view(a3: Any, shape: tuple[int, ...], channel_major: bool) -> Any:
+    """Inverse of ``channel_view`` for an array of the same (A, C, B) layout: a view of
+    shape ``shape``."""
+    if channel_major:
+        return a3.reshape((shape[1], shape[0]) + tuple(shape[2:])).swapaxes(0, 1)
+    return a3.reshape(shape)
+
+
+def like_channel_view(a: Any, channel_major: bool) -> Any:
+    """``a`` (same shape as the viewed x) in the given layout of ``channel_view`` (a copy only
+    when its memory is laid out otherwise)."""
+    xp = backend.xp
+    if channel_major:
+        return xp.ascontiguousarray(a.swapaxes(0, 1)).reshape(1, a.shape[1], -1)
+    return xp.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
+
+
 def batch_stats(x: Any) -> tuple[Any, Any]:
-    """Per-channel mean μ and biased variance σ² = (1/m) Σ (z − μ)², shape (C,)."""
-    axes = channel_axes(x.ndim)
-    mean = x.mean(axis=axes)
-    centred = x - _per_channel(mean, x.ndim)
-    var = backend.xp.mean(centred * centred, axis=axes)
-    return mean, var
+    """Per-channel mean μ and biased variance σ² = (1/m) Σ (z − μ)², shape (C,).
+
+    Two passes (the mean, then the squared deviations), each a pairwise sum along the
+    channel's values: accurate in float32 also when |μ| ≫ σ, where Σz²/m − μ² is not."""
+    x3, _ = channel_view(x)
+    mean = x3.mean(axis=(0, 2))
+    centred = x3 - mean.reshape(1, -1, 1)
+    backend.array_module(x).square(centred, out=centred)  # called outside an op: the array's module
+    return mean, centred.mean(axis=(0, 2))
 
 
 def _per_channel(v: Any, ndim: int) -> Any:
@@ -46,43 +83,63 @@ class BatchNorm(Function):
     ``training=False``: μ and σ² are fixed (running averages) and ∂L/∂z = γ/σ · ∂L/∂z̃.
 
     In both modes ∂L/∂γ = Σ ∂L/∂z̃ · ẑ and ∂L/∂β = Σ ∂L/∂z̃.
+
+    All passes run on the (A, C, B) view of ``channel_view`` — contiguous rows per channel
+    after a fast-path convolution — and the output keeps the input's layout. When no input
+    needs a gradient (inference) the two steps fold into one scale and shift per channel,
+    z̃ = a·z + b with a = γ/σ and b = β − a·μ, and ẑ is not kept.
     """
 
     def forward(self, x: Any, weight: Any = None, bias: Any = None, mean: Any = None,
                 var: Any = None, eps: float = 1e-5, training: bool = True) -> Any:
         xp = backend.xp
-        nd = x.ndim
+        x3, self.channel_major = channel_view(x)
         inv_std = (1.0 / xp.sqrt(var.astype(x.dtype, copy=False) + x.dtype.type(eps))).astype(x.dtype)
-        x_hat = x - _per_channel(mean.astype(x.dtype, copy=False), nd)
-        x_hat *= _per_channel(inv_std, nd)
-        self.x_hat, self.inv_std, self.training = x_hat, inv_std, training
-        self.weight = weight
+        mean = mean.astype(x.dtype, copy=False)
+        if True not in self.needs_input_grad:  # inference: z̃ = a·z + b, a = γ/σ, b = β − a·μ
+            a = inv_std if weight is None else weight * inv_std
+            b = -a * mean if bias is None else bias - a * mean
+            out = x3 * a.reshape(1, -1, 1)
+            out += b.reshape(1, -1, 1)
+            return from_channel_view(out, x.shape, self.channel_major)
+        x_hat = x3 - mean.reshape(1, -1, 1)
+        x_hat *= inv_std.reshape(1, -1, 1)
+        # kept in x's own shape (a view) so subclasses (SyncBatchNorm) see the usual ẑ
+        self.x_hat = from_channel_view(x_hat, x.shape, self.channel_major)
+        self.inv_std, self.training = inv_std, training
+        self.weight, self.shape = weight, x.shape
         if weight is None:
-            return x_hat.copy() if bias is None else x_hat + _per_channel(bias, nd)
-        out = x_hat * _per_channel(weight, nd)
-        if bias is not None:
-            out += _per_channel(bias, nd)
-        return out
+            out = x_hat.copy() if bias is None else x_hat + bias.reshape(1, -1, 1)
+        else:
+            out = x_hat * weight.reshape(1, -1, 1)
+            if bias is not None:
+                out += bias.reshape(1, -1, 1)
+        return from_channel_view(out, x.shape, self.channel_major)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
+        xp = backend.xp
         needs = self.needs_input_grad
-        nd, x_hat = grad.ndim, self.x_hat
-        axes = channel_axes(nd)
-        dweight = (grad * x_hat).sum(axis=axes) if len(needs) > 1 and needs[1] else None
-        dbias = grad.sum(axis=axes) if len(needs) > 2 and needs[2] else None
+        x_hat, _ = channel_view(self.x_hat)   # the (A, C, B) view again, no copy
+        g = like_channel_view(grad, self.channel_major)
+        # Σ g·ẑ without a temporary the size of the activation
+        sum_dy_xhat = xp.einsum("acb,acb->c", g, x_hat) if (self.training and needs[0]) or \
+            (len(needs) > 1 and needs[1]) else None
+        sum_dy = g.sum(axis=(0, 2)) if (self.training and needs[0]) or \
+            (len(needs) > 2 and needs[2]) else None
+        dweight = sum_dy_xhat if len(needs) > 1 and needs[1] else None
+        dbias = sum_dy if len(needs) > 2 and needs[2] else None
         dx = None
         if needs[0]:
             scale = self.inv_std if self.weight is None else self.weight * self.inv_std
             if self.training:
-                m = grad.size // grad.shape[1]
+                m = x_hat.shape[0] * x_hat.shape[2]
                 # (1/m)·γ/σ·(m·dy − Σdy − ẑ·Σ(dy·ẑ)), with dẑ = γ·dy folded into the scale
-                sum_dy = grad.sum(axis=axes) if dbias is None else dbias
-                sum_dy_xhat = (grad * x_hat).sum(axis=axes) if dweight is None else dweight
-                dx = x_hat * _per_channel(sum_dy_xhat / m, nd)
-                dx += _per_channel(sum_dy / m, nd)
-                dx = grad - dx
-                dx *= _per_channel(scale, nd)
+                dx = x_hat * (sum_dy_xhat / m).reshape(1, -1, 1)
+                dx += (sum_dy / m).reshape(1, -1, 1)
+                xp.subtract(g, dx, out=dx)
+                dx *= scale.reshape(1, -1, 1)
             else:
-                dx = grad * _per_channel(scale, nd)
+                dx = g * scale.reshape(1, -1, 1)
+            dx = from_channel_view(dx, self.shape, self.channel_major)
         self.x_hat = None
         return (dx, dweight, dbias)[:len(needs)]

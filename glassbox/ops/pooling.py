@@ -63,22 +63,53 @@ def window_counts(n: int, f: int, s: int, out: int, pad: tuple[int, int],
     return np.minimum(start + f, hi) - np.maximum(start, lo)
 
 
-def _tiled(x: Any, kernel: Pair, out_hw: Pair) -> Any:
-    """(N, C, OH, kh, OW, kw) view of x's non-overlapping tiles (leftover edge cropped)."""
-    n, c = x.shape[:2]
+def memory_order(x: Any) -> tuple[Any, bool]:
+    """x, or — when x is the (N, C, H, W) view of channel-major (C, N, H, W) memory, as a
+    fast-path convolution leaves it — that contiguous (C, N, H, W) array and True. Pooling
+    treats N and C alike, so it runs on whichever is contiguous and keeps the layout."""
+    t = x.transpose(1, 0, 2, 3)
+    if t.flags.c_contiguous and not x.flags.c_contiguous:
+        return t, True
+    return x, False
+
+
+def _restore(a: Any, swapped: bool) -> Any:
+    return a.transpose(1, 0, 2, 3) if swapped else a
+
+
+def tile_cells(x: Any, kernel: Pair, out_hw: Pair) -> list[Any]:
+    """The kh·kw strided views (N, C, OH, OW) of non-overlapping tiles: view q = (i, j) holds
+    cell (i, j) of every tile (leftover edge rows/columns left out)."""
     (kh, kw), (oh, ow) = kernel, out_hw
-    return x[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)
+    return [x[:, :, i:oh * kh:kh, j:ow * kw:kw] for i in range(kh) for j in range(kw)]
 
 
-def _untile(d6: Any, in_shape: tuple[int, ...]) -> Any:
-    """Inverse of ``_tiled`` for gradients: back to (N, C, H, W), zeros on the cropped edge."""
-    n, c, oh, kh, ow, kw = d6.shape
-    d = d6.reshape(n, c, oh * kh, ow * kw)
-    if d.shape == tuple(in_shape):
-        return d
-    out = backend.xp.zeros(in_shape, dtype=d.dtype)
-    out[:, :, :oh * kh, :ow * kw] = d
-    return out
+def first_max(cells: list[Any]) -> tuple[Any, Any]:
+    """Elementwise max over the cells and the index of the first cell that reaches it."""
+    xp = backend.xp
+    if len(cells) == 4:
+        return first_max_2x2(*cells)
+    best = xp.maximum(cells[0], cells[1]) if len(cells) > 1 else cells[0].copy()
+    for cell in cells[2:]:
+        xp.maximum(best, cell, out=best)
+    # index of the first cell that reaches the max: step past cell q while it falls short
+    index = (cells[0] != best).astype(xp.uint8 if len(cells) < 256 else xp.int64)
+    for q in range(1, len(cells) - 1):
+        index += (index == q) & (cells[q] != best)
+    return best, index
+
+
+def first_max_2x2(c00: Any, c01: Any, c10: Any, c11: Any) -> tuple[Any, Any]:
+    """``first_max`` of a 2×2 window in fewer passes: the max of each row, then of the two;
+    index = 2·[bottom row strictly larger] + [right cell strictly larger than left in that
+    row] — strict, so ties go to the top row and the left cell (row-major first)."""
+    xp = backend.xp
+    top, bottom = xp.maximum(c00, c01), xp.maximum(c10, c11)
+    lower = bottom > top
+    right = xp.where(lower, c11 > c10, c01 > c00)
+    index = lower.view(xp.uint8) << 1
+    index |= right.view(xp.uint8)
+    return xp.maximum(top, bottom, out=top), index
 
 
 class MaxPool2d(Function):
@@ -90,47 +121,52 @@ class MaxPool2d(Function):
     overlapping windows that share a maximum add up there. Padding uses −∞, so padded
     cells are never the maximum.
 
-    The windows are copied once into kh·kw contiguous "planes" (plane q holds the q-th cell
-    of every window); the running max and its index are then a few whole-plane ops per
-    kernel cell, instead of an argmax over many tiny rows.
+    Tiling windows (stride = kernel, no padding: the usual 2×2/2) are read as kh·kw strided
+    views of the input, one per cell position; the running max and the index of the first
+    maximal cell are a few whole-array ops per cell, and backward writes each cell's share,
+    g·[index = q], straight into its strided positions of ∂L/∂x — no arg-max scatter, no
+    copies. Overlapping windows are first copied into kh·kw contiguous "planes" (plane q
+    holds the q-th cell of every window), then the same.
     """
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
                 padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False) -> Any:
         xp = backend.xp
-        n, c = x.shape[:2]
         (oh, ow), padding = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode)
+        x, self.swapped = memory_order(x)
+        n, c = x.shape[:2]
         kk = kernel[0] * kernel[1]
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
         self.tiled = _tiles(kernel, stride, padding)
         if self.tiled:
-            view = _tiled(x, kernel, (oh, ow)).transpose(3, 5, 0, 1, 2, 4)
-        else:
-            padded = pad_input(x, padding, value=-xp.inf)
-            self.padded_shape = padded.shape
-            view = windows(padded, kernel, stride, (oh, ow)).transpose(2, 3, 0, 1, 4, 5)
+            best, self.index = first_max(tile_cells(x, kernel, (oh, ow)))
+            return _restore(best, self.swapped)
+        padded = pad_input(x, padding, value=-xp.inf)
+        self.padded_shape = padded.shape
+        view = windows(padded, kernel, stride, (oh, ow)).transpose(2, 3, 0, 1, 4, 5)
         planes = xp.ascontiguousarray(view).reshape(kk, -1)
-        best = planes.max(axis=0)
-        # index of the first plane that reaches the max: step past plane q while it falls short
-        index = (planes[0] != best).astype(xp.uint8 if kk < 256 else xp.int64)
-        for q in range(1, kk - 1):
-            index += (index == q) & (planes[q] != best)
-        self.index = index
-        return best.reshape(n, c, oh, ow)
+        best, self.index = first_max(list(planes))
+        return _restore(best.reshape(n, c, oh, ow), self.swapped)
 
     def backward(self, grad: Any) -> Any:
         xp = backend.xp
+        grad = _restore(grad, self.swapped)
         n, c, oh, ow = grad.shape
         kh, kw = self.kernel
+        if self.tiled:
+            h, w = self.in_shape[2:]
+            exact = (oh * kh, ow * kw) == (h, w)
+            dx = (xp.empty if exact else xp.zeros)(self.in_shape, dtype=grad.dtype)
+            for q, cell in enumerate(tile_cells(dx, self.kernel, (oh, ow))):
+                xp.multiply(grad, self.index == q, out=cell)
+            return _restore(dx, self.swapped)
         g = grad.reshape(-1)
         dplanes = xp.empty((kh * kw, g.size), dtype=grad.dtype)
         for q in range(kh * kw):
             xp.multiply(g, self.index == q, out=dplanes[q])
-        d = dplanes.reshape(kh, kw, n, c, oh, ow)
-        if self.tiled:
-            return _untile(d.transpose(2, 3, 4, 0, 5, 1), self.in_shape)
-        dwin = d.transpose(2, 3, 0, 1, 4, 5)
-        return crop(scatter_windows(dwin, self.padded_shape, self.stride), self.padding)
+        dwin = dplanes.reshape(kh, kw, n, c, oh, ow).transpose(2, 3, 0, 1, 4, 5)
+        dx = crop(scatter_windows(dwin, self.padded_shape, self.stride), self.padding)
+        return _restore(dx, self.swapped)
 
 
 class AvgPool2d(Function):
@@ -142,7 +178,8 @@ class AvgPool2d(Function):
     it covers. The count is separable, |window(r, c)| = count_h[r]·count_w[c].
 
     ∂L/∂x: each window spreads its gradient evenly, ∂L/∂a / |window|, to every cell it
-    covered (overlapping windows add; padding cells drop out with the crop).
+    covered (overlapping windows add; padding cells drop out with the crop). Tiling windows
+    are read and written as kh·kw strided views, as in ``MaxPool2d``.
     """
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
@@ -152,36 +189,46 @@ class AvgPool2d(Function):
         (oh, ow), reach = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode)
         counts = [window_counts(n, f, s, o, p, count_include_pad)  # with the asked-for padding
                   for n, f, s, o, p in zip(x.shape[2:], kernel, stride, (oh, ow), padding)]
-        padding = reach
-        self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
-        self.tiled = _tiles(kernel, stride, padding)
-        if self.tiled:
-            view = _tiled(x, kernel, (oh, ow)).transpose(3, 5, 0, 1, 2, 4)
-        else:
-            padded = pad_input(x, padding)
-            self.padded_shape = padded.shape
-            view = windows(padded, kernel, stride, (oh, ow)).transpose(2, 3, 0, 1, 4, 5)
         if bool((counts[0] == kernel[0]).all()) and bool((counts[1] == kernel[1]).all()):
             self.scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
         else:  # per-window 1/|window|, shape (OH, OW)
             scale = 1.0 / (counts[0][:, None] * counts[1][None, :])
             self.scale = xp.asarray(scale.astype(x.dtype))
-        # summing kh·kw contiguous planes is much faster than reducing strided tiny axes
-        planes = xp.ascontiguousarray(view).reshape(kernel[0] * kernel[1], -1)
-        out = planes.sum(axis=0).reshape(x.shape[0], x.shape[1], oh, ow)
+        x, self.swapped = memory_order(x)
+        padding = reach
+        self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
+        self.tiled = _tiles(kernel, stride, padding)
+        if self.tiled:
+            cells = tile_cells(x, kernel, (oh, ow))
+        else:
+            padded = pad_input(x, padding)
+            self.padded_shape = padded.shape
+            view = windows(padded, kernel, stride, (oh, ow)).transpose(2, 3, 0, 1, 4, 5)
+            # summing kh·kw contiguous planes is much faster than reducing strided tiny axes
+            planes = xp.ascontiguousarray(view).reshape(kernel[0] * kernel[1], -1)
+            cells = [p.reshape(x.shape[0], x.shape[1], oh, ow) for p in planes]
+        out = cells[0] + cells[1] if len(cells) > 1 else cells[0].copy()
+        for cell in cells[2:]:
+            out += cell
         out *= self.scale
-        return out
+        return _restore(out, self.swapped)
 
     def backward(self, grad: Any) -> Any:
         xp = backend.xp
+        grad = _restore(grad, self.swapped)
         n, c, oh, ow = grad.shape
         kh, kw = self.kernel
         g = grad * self.scale
         if self.tiled:
-            d6 = xp.broadcast_to(g[:, :, :, None, :, None], (n, c, oh, kh, ow, kw))
-            return _untile(xp.ascontiguousarray(d6), self.in_shape)
+            h, w = self.in_shape[2:]
+            exact = (oh * kh, ow * kw) == (h, w)
+            dx = (xp.empty if exact else xp.zeros)(self.in_shape, dtype=grad.dtype)
+            for cell in tile_cells(dx, self.kernel, (oh, ow)):
+                cell[...] = g
+            return _restore(dx, self.swapped)
         dwin = xp.broadcast_to(g[:, :, None, None], (n, c, kh, kw, oh, ow))
-        return crop(scatter_windows(dwin, self.padded_shape, self.stride), self.padding)
+        dx = crop(scatter_windows(dwin, self.padded_shape, self.stride), self.padding)
+        return _restore(dx, self.swapped)
 
 
 def adaptive_bins(n: int, out: int) -> list[tuple[int, int]]:

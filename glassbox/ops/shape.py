@@ -3,6 +3,7 @@ assignment, expand, repeat, concatenate, stack, pad. Their backward moves the gr
 back the same way."""
 from __future__ import annotations
 
+import itertools
 from typing import Any, Sequence
 
 from .. import backend
@@ -169,7 +170,8 @@ class Concatenate(Function):
             raise ShapeError("cat: zero-dimensional tensor (at position 0) cannot be concatenated")
         axis = self.axis = check.axis(axis, xs[0].ndim if xs else 1, where="cat")
         _same_shapes_but(xs, axis, "cat")
-        self.bounds = backend.xp.cumsum([x.shape[axis] for x in xs])[:-1].tolist()
+        # split points: shape arithmetic on the host (a device cumsum would need a round trip)
+        self.bounds = list(itertools.accumulate(x.shape[axis] for x in xs))[:-1]
         return backend.xp.concatenate(xs, axis=axis)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:

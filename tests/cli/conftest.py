@@ -20,15 +20,7 @@ def _images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 @pytest.fixture
 def idx_dir(tmp_path):
     """A folder with train (300) and t10k (200) IDX files, .gz compressed."""
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    for split, n in (("train", 300), ("t10k", 200)):
-        labels = np.arange(n) % 10
-        rng.shuffle(labels)
-        write_idx(folder / f"{split}-images-idx3-ubyte.gz", _images(labels, rng))
-        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
-    return folder
+    return _write_tiny(tmp_path / "tiny", seed=0)
 
 
 @pytest.fixture(scope="module")

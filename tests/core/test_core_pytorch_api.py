@@ -406,3 +406,19 @@ def test_device_keyword_and_in_place_ops_on_the_device_stand_in():
         assert x.argmax().item() == 0 and x.max(0).indices.item() == 0
     finally:
         backend.reset()
+
+
+@given(shape=small_shapes, data=st.data())
+def test_max_dim_and_in_place_gradients_random_shapes(shape, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = rand64(shape, seed=len(shape) + 7, low=0.2)
+
+    def chain(t):
+        h = t * 1
+        h.mul_(t)
+        h.add_(t, alpha=-0.5)
+        h.div_(t.abs() + 1)
+        return h
+
+    assert gradcheck(lambda t: t.max(dim).values, x)
+    assert gradcheck(chain, x)

@@ -208,7 +208,7 @@ def test_convert_sync_batchnorm_keeps_order_parameters_and_statistics():
     assert [type(m).__name__ for m in model] == ["Linear", "SyncBatchNorm", "ReLU"]
     assert model[1].weight is weight and model[1].running_mean.tolist() == [1, 2, 3]
     assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias",
-                                        "1.running_mean", "1.running_var"]
+                                        "1.running_mean", "1.running_var", "1.num_batches_tracked"]
 
 
 # ------------------------------------------------------------------ launching

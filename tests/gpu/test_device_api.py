@@ -148,3 +148,34 @@ def test_init_draws_on_the_tensors_device_from_the_same_stream(cuda):
         fill(dev)
         assert cuda.transfers["to_device"] == 0  # drawn on the device, not copied over
         np.testing.assert_array_equal(dev.numpy(), host.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: gb.zeros(2, 3, device=d), lambda d: gb.ones((2, 3), device=d),
+    lambda d: gb.full((2, 3), 1.5, device=d), lambda d: gb.arange(6, device=d),
+    lambda d: gb.randn(2, 3, device=d), lambda d: gb.rand(2, 3, device=d),
+    lambda d: gb.tensor([[1.0, 2.0]], device=d), lambda d: gb.as_tensor(np.ones(3), device=d),
+    lambda d: gb.zeros_like(gb.ones(2, device=d)), lambda d: gb.ones_like(gb.ones(2), device=d),
+], ids=["zeros", "ones", "full", "arange", "randn", "rand", "tensor", "as_tensor",
+        "zeros_like-follows", "ones_like-device"])
+def test_creation_functions_take_device(cuda, make):
+    gb.manual_seed(4)
+    host = make("cpu")
+    cuda.reset_transfers()
+    gb.manual_seed(4)
+    dev = make("cuda")
+    assert dev.device == gb.device("cuda:0") and host.device == gb.device("cpu")
+    assert dev.dtype == host.dtype
+    np.testing.assert_array_equal(dev.numpy(), host.numpy())  # random ones: the same stream
+
+
+def test_random_creation_draws_on_the_device(cuda):
+    cuda.reset_transfers()
+    gb.randn(100, device="cuda")
+    gb.rand(100, device="cuda")
+    assert cuda.transfers["to_device"] == 0
+
+
+def test_device_keyword_is_checked():
+    with pytest.raises(gb.InvalidArgumentError, match="glassbox.device"):
+        gb.zeros(2, device="tpu")

@@ -64,7 +64,7 @@ LAYERS = [
     ("flatten", nn.Flatten, [_x(2, 3, 2, 2)], [], True),
     ("identity", nn.Identity, [_x(2, 3)], [], True),
     ("l2-normalize", nn.L2Normalize, [_x(3, 4)], [], True),
-    ("upsample-nearest", lambda: nn.Upsample(2), [_x(1, 2, 3, 3)], [], True),
+    ("upsample-nearest", lambda: nn.Upsample(scale_factor=2), [_x(1, 2, 3, 3)], [], True),
     ("residual", lambda: nn.ResidualBlock(2, 4, stride=2), [_x(2, 2, 6, 6)], [], True),
     ("basic-block", lambda: nn.BasicBlock(3, 3), [_x(2, 3, 5, 5)], [], True),
     ("inception", lambda: nn.InceptionBlock(3, 2, 2, 3, 1, 2, 2), [_x(1, 3, 6, 6)], [], True),

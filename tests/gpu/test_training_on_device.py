@@ -241,3 +241,23 @@ def test_cli_train_options_on_the_device(cuda, tiny_idx, tmp_path, options):
                  "--batch-size", "20", "--quiet", "--seed", "3", "--device", "cuda",
                  *options]) == 0
     assert main(["evaluate", str(out / "checkpoint.npz"), "--data", str(tiny_idx)]) == 0
+
+
+def test_augmentation_returns_the_batch_on_its_device(cuda):
+    from glassbox.data.augment import RandomShift
+
+    x = gb.tensor(np.random.default_rng(0).random((2, 1, 6, 6), dtype=np.float32))
+    gb.manual_seed(1)
+    host = RandomShift(1)(x, np.random.default_rng(2))
+    dev = RandomShift(1)(x.to("cuda"), np.random.default_rng(2))
+    assert host.device.type == "cpu" and dev.device.type == "cuda"
+    np.testing.assert_array_equal(dev.numpy(), host.numpy())
+
+
+def test_concatenate_costs_no_round_trip(cuda):
+    a = gb.randn(2, 3, device="cuda").requires_grad_()
+    b = gb.randn(2, 5, device="cuda").requires_grad_()
+    cuda.reset_transfers()
+    out = gb.cat([a, b], 1)
+    out.backward(gb.ones(2, 8, device="cuda"))
+    assert cuda.transfers["to_host"] == 0 and a.grad.shape == (2, 3) and b.grad.shape == (2, 5)

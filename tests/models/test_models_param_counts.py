@@ -37,7 +37,7 @@ def test_resnet18_layout():
     model = models.resnet18(num_classes=10)
     blocks = [type(b).__name__ for i in range(1, 5) for b in getattr(model, f"layer{i}")]
     assert blocks == ["ResidualBlock"] * 8
-    conv1 = model.stem[0]
+    conv1 = model.conv1
     assert conv1.weight.shape == (64, 3, 7, 7) and conv1.bias is None
     assert model.fc.in_features == 512 and model.fc.out_features == 10
 

@@ -25,7 +25,7 @@ def param_check(block, x):
 def test_residual_block_shapes_and_gradcheck(cin, cout, stride, hw, out_hw, projection):
     gb.manual_seed(0)
     block = nn.ResidualBlock(cin, cout, stride, dtype=np.float64)
-    assert (block.shortcut_conv is not None) == projection
+    assert (block.downsample is not None) == projection
     x = t64(np.random.default_rng(0).standard_normal((3, cin, hw, hw)))
     assert block(x).shape == (3, cout, out_hw, out_hw)
     assert param_check(block, x)

@@ -85,5 +85,5 @@ def test_repr():
 def test_functional_conv2d_rejects_a_wrong_bias_shape():
     from glassbox.nn import functional as F
 
-    with pytest.raises(ValueError, match=r"bias must have shape \(2,\), got \(5,\)"):
+    with pytest.raises(ValueError, match=r"conv2d: expected bias of shape \(2,\), got shape \(5,\)"):
         F.conv2d(gb.ones((1, 1, 4, 4)), gb.ones((2, 1, 3, 3)), gb.ones(5))

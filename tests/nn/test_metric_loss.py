@@ -82,9 +82,9 @@ def test_triplet_bad_shapes_and_margin():
     a = t64(np.zeros((3, 2)))
     with pytest.raises(ValueError, match=r"triplet_loss: .*\(3, 2\), \(3, 2\), \(2, 2\)"):
         triplet_loss(a, a, t64(np.zeros((2, 2))))
-    with pytest.raises(ValueError, match="margin must be a number >= 0"):
+    with pytest.raises(ValueError, match="`margin`, expected a number >= 0"):
         nn.TripletLoss(margin=-1)
-    with pytest.raises(ValueError, match="mining must be one of"):
+    with pytest.raises(ValueError, match="`mining`, expected one of"):
         nn.TripletLoss(mining="hardest")
     with pytest.raises(TypeError, match=r"takes \(anchor, positive, negative\)"):
         nn.TripletLoss()(a, np.zeros(3))
@@ -203,7 +203,7 @@ def test_batch_without_valid_anchor_is_an_error():
         triplet_loss_batch(e, [1, 1, 1])
     with pytest.raises(ValueError, match=r"one label per embedding, shape \(3,\)"):
         triplet_loss_batch(e, [0, 1])
-    with pytest.raises(ValueError, match="mining must be"):
+    with pytest.raises(ValueError, match="`mining`, expected one of"):
         triplet_loss_batch(e, [0, 0, 1], mining="semi_hard")
 
 
@@ -257,7 +257,7 @@ def test_contrastive_bad_inputs():
         nn.ContrastiveLoss()(x, x, [1, 0, 2])
     with pytest.raises(ValueError, match=r"both be \(N, d\)"):
         nn.ContrastiveLoss()(x, t64(np.zeros((2, 2))), [1, 0, 1])
-    with pytest.raises(ValueError, match="margin must be > 0"):
+    with pytest.raises(ValueError, match="`margin`, expected a number > 0"):
         nn.ContrastiveLoss(margin=0)
 
 

@@ -29,9 +29,9 @@ CASES = [
     (nn.ReLU(), lambda z: np.maximum(z, 0.0)),
     (nn.LeakyReLU(), lambda z: np.where(z > 0, z, 0.01 * z)),
     (nn.LeakyReLU(0.2), lambda z: np.where(z > 0, z, 0.2 * z)),
-    (nn.Softmax(), lambda z: np_softmax(z, -1)),
+    (nn.Softmax(dim=-1), lambda z: np_softmax(z, -1)),
     (nn.Softmax(axis=0), lambda z: np_softmax(z, 0)),
-    (nn.LogSoftmax(), lambda z: z - np.log(np.exp(z).sum(axis=-1, keepdims=True))),
+    (nn.LogSoftmax(dim=-1), lambda z: z - np.log(np.exp(z).sum(axis=-1, keepdims=True))),
     (nn.LogSoftmax(axis=0), lambda z: z - np.log(np.exp(z).sum(axis=0, keepdims=True))),
 ]
 IDS = [repr(m) for m, _ in CASES]
@@ -63,14 +63,14 @@ def test_gradcheck_random_shapes(idx, rows, cols, seed):
 
 def test_softmax_rows_sum_to_one_and_survive_large_logits():
     z = t64([[1000.0, 1000.0, -1000.0], [0.0, 1.0, 2.0]], grad=False)
-    p = nn.Softmax()(z).numpy()
+    p = nn.Softmax(dim=-1)(z).numpy()
     np.testing.assert_allclose(p.sum(axis=1), [1.0, 1.0])
     np.testing.assert_allclose(p[0], [0.5, 0.5, 0.0])
-    assert np.isfinite(nn.LogSoftmax()(z).numpy()[0, :2]).all()
+    assert np.isfinite(nn.LogSoftmax(dim=-1)(z).numpy()[0, :2]).all()
 
 
 def test_activation_layers_have_no_parameters_and_readable_repr():
     for module, _ in CASES:
         assert list(module.parameters()) == []
-    assert repr(nn.Softmax(axis=0)) == "Softmax(axis=0)"
+    assert repr(nn.Softmax(axis=0)) == "Softmax(dim=0)"
     assert repr(nn.ReLU()) == "ReLU()"

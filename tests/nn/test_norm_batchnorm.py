@@ -62,7 +62,7 @@ def test_running_stats_update_in_place_with_unbiased_variance():
     np.testing.assert_allclose(bn.running_var, 0.9 * 1 + 0.1 * batch_var_unbiased, rtol=1e-5)
     assert bn.running_mean is mean_buf and bn.running_var is var_buf  # updated in place
     sd = bn.state_dict()
-    assert set(sd) == {"weight", "bias", "running_mean", "running_var"}
+    assert set(sd) == {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"}
     np.testing.assert_array_equal(sd["running_mean"], bn.running_mean)
 
 

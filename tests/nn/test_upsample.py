@@ -19,7 +19,7 @@ def test_forward_repeats_pixels_and_backward_sums_blocks(shape, scale):
     kh, kw = scale if isinstance(scale, tuple) else (scale, scale)
     rng = np.random.default_rng(0)
     x = t64(rng.standard_normal(shape))
-    y = F.upsample(x, scale)
+    y = F.upsample(x, scale_factor=scale)
     np.testing.assert_array_equal(y.numpy(), np.repeat(np.repeat(x.numpy(), kh, 2), kw, 3))
     g = rng.standard_normal(y.shape)
     y.backward(g)
@@ -33,7 +33,7 @@ def test_forward_repeats_pixels_and_backward_sums_blocks(shape, scale):
 
 def test_gradcheck_fixed():
     x = t64(np.random.default_rng(1).standard_normal((2, 3, 3, 4)))
-    assert gb.gradcheck(lambda t: F.upsample(t, (2, 3)), x)
+    assert gb.gradcheck(lambda t: F.upsample(t, scale_factor=(2, 3)), x)
 
 
 @settings(max_examples=15, deadline=None)
@@ -41,9 +41,9 @@ def test_gradcheck_fixed():
        kh=st.integers(1, 3), kw=st.integers(1, 3), seed=st.integers(0, 2**16))
 def test_gradcheck_random_shapes(n, c, h, w, kh, kw, seed):
     x = t64(np.random.default_rng(seed).standard_normal((n, c, h, w)))
-    out = F.upsample(x, (kh, kw))
+    out = F.upsample(x, scale_factor=(kh, kw))
     assert out.shape == (n, c, h * kh, w * kw)
-    assert gb.gradcheck(lambda t: F.upsample(t, (kh, kw)), x)
+    assert gb.gradcheck(lambda t: F.upsample(t, scale_factor=(kh, kw)), x)
 
 
 def test_layer_keeps_dtype_and_has_no_parameters():
@@ -57,11 +57,11 @@ def test_layer_keeps_dtype_and_has_no_parameters():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="only mode='nearest'.*bilinear"):
+    with pytest.raises(ValueError, match="mode.*'nearest'.*bilinear"):
         nn.Upsample(2, mode="bilinear")
-    with pytest.raises(ValueError, match="scale_factor.*positive.*0"):
-        nn.Upsample(0)
+    with pytest.raises(ValueError, match="`scale_factor`, expected an integer >= 1.*scale_factor=0"):
+        nn.Upsample(scale_factor=0)
     with pytest.raises(ValueError, match=r"Upsample\(scale_factor=\(2, 2\).*4-D.*\(3, 4\)"):
-        nn.Upsample(2)(gb.Tensor(np.zeros((3, 4))))
+        nn.Upsample(scale_factor=2)(gb.Tensor(np.zeros((3, 4))))
     with pytest.raises(ValueError, match="scale_factor"):
-        F.upsample(gb.Tensor(np.zeros((1, 1, 2, 2))), 1.5)
+        F.upsample(gb.Tensor(np.zeros((1, 1, 2, 2))), scale_factor=1.5)

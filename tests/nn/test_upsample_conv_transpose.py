@@ -150,6 +150,6 @@ def test_errors_name_layer_and_values():
         layer(gb.Tensor(np.zeros((3, 4, 4))))
     with pytest.raises(ValueError, match=r"= \(-1, -1\) is empty"):
         nn.ConvTranspose2d(1, 1, 1, padding=1)(gb.Tensor(np.zeros((1, 1, 1, 1))))
-    with pytest.raises(ValueError, match="bias must have shape"):
+    with pytest.raises(ValueError, match=r"expected bias of shape \(2,\), got shape \(3,\)"):
         F.conv_transpose2d(gb.Tensor(np.zeros((1, 1, 2, 2))), gb.Tensor(np.zeros((1, 2, 2, 2))),
                            gb.Tensor(np.zeros(3)))

@@ -37,9 +37,14 @@ def t64(a, grad=True):
     return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
-def conv(x, w, b=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+def conv(x, w, b=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
+         algorithm=None):
     inputs = (x, w) if b is None else (x, w, b)
-    return Conv2d.apply(*inputs, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    return Conv2d.apply(*inputs, stride=stride, padding=pads, dilation=dilation, groups=groups,
+                        algorithm=algorithm)
+
+
+ALGORITHMS = ["gemm", "im2col"]  # the fast path and the plain per-sample im2col
 
 
 CASES = [  # x shape, C_out, kernel, stride, pads, dilation, groups
@@ -54,26 +59,28 @@ CASES = [  # x shape, C_out, kernel, stride, pads, dilation, groups
 ]
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("xs, oc, k, stride, pads, dil, groups", CASES)
-def test_forward_matches_explicit_loop(xs, oc, k, stride, pads, dil, groups):
+def test_forward_matches_explicit_loop(xs, oc, k, stride, pads, dil, groups, algorithm):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(xs)
     w = rng.standard_normal((oc, xs[1] // groups) + k)
     b = rng.standard_normal(oc)
-    out = conv(t64(x, False), t64(w, False), t64(b, False), stride, pads, dil, groups)
+    out = conv(t64(x, False), t64(w, False), t64(b, False), stride, pads, dil, groups, algorithm)
     ref = loop_conv(x, w, b, stride, pads, dil, groups)
     np.testing.assert_allclose(out.numpy(), ref, atol=1e-10)
     assert out.shape[2:] == conv_out_hw(xs[2:], k, stride, pads, dil)
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("xs, oc, k, stride, pads, dil, groups", CASES)
-def test_gradcheck(xs, oc, k, stride, pads, dil, groups):
+def test_gradcheck(xs, oc, k, stride, pads, dil, groups, algorithm):
     rng = np.random.default_rng(1)
     x = t64(rng.standard_normal(xs))
     w = t64(rng.standard_normal((oc, xs[1] // groups) + k))
     b = t64(rng.standard_normal(oc))
-    assert gb.gradcheck(lambda *t: conv(*t, stride=stride, pads=pads, dilation=dil, groups=groups),
-                        x, w, b)
+    assert gb.gradcheck(lambda *t: conv(*t, stride=stride, pads=pads, dilation=dil, groups=groups,
+                                        algorithm=algorithm), x, w, b)
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,0 +1,131 @@
+"""The fast convolution path ("gemm": whole-batch GEMMs, channel-major, in cache-sized
+chunks) against the plain per-sample im2col path, on random shapes with stride, padding,
+dilation and groups; gradients by central differences; chunk boundaries forced small."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import glassbox as gb
+from glassbox.ops import conv as conv_ops
+from glassbox.ops.conv import Conv2d
+
+
+def t64(a, grad=True):
+    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
+
+
+def run(algorithm, x, w, b, grad_out, **kw):
+    xt, wt = t64(x), t64(w)
+    inputs = (xt, wt) if b is None else (xt, wt, t64(b))
+    out = Conv2d.apply(*inputs, algorithm=algorithm, **kw)
+    out.backward(grad_out)
+    return out.numpy(), [t.grad.numpy() for t in inputs]
+
+
+@pytest.fixture
+def tiny_chunks(monkeypatch):
+    """A chunk of one or two samples, so every batch is cut (the last chunk often shorter)."""
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    yield
+    monkeypatch.undo()
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 5), groups=st.integers(1, 2), cg=st.integers(1, 3), og=st.integers(1, 3),
+       kh=st.integers(1, 3), kw=st.integers(1, 3), sh=st.integers(1, 2), sw=st.integers(1, 3),
+       dh=st.integers(1, 2), dw=st.integers(1, 2), ph=st.integers(0, 2), pw=st.integers(0, 2),
+       h=st.integers(2, 9), w=st.integers(2, 9), bias=st.booleans(), chunk=st.sampled_from([1, 200, 2**21]),
+       seed=st.integers(0, 2**16))
+def test_fast_path_matches_plain_im2col(n, groups, cg, og, kh, kw, sh, sw, dh, dw, ph, pw, h, w,
+                                        bias, chunk, seed):
+    if dh * (kh - 1) + 1 > h + 2 * ph or dw * (kw - 1) + 1 > w + 2 * pw:
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, groups * cg, h, w))
+    wt = rng.standard_normal((groups * og, cg, kh, kw))
+    b = rng.standard_normal(groups * og) if bias else None
+    kw_args = dict(stride=(sh, sw), padding=((ph, ph), (pw, pw)), dilation=(dh, dw), groups=groups)
+    out_shape = Conv2d.apply(t64(x, False), t64(wt, False), **kw_args).shape
+    g = rng.standard_normal(out_shape)
+    saved = conv_ops.CHUNK_BYTES
+    conv_ops.CHUNK_BYTES = chunk
+    try:
+        fast_out, fast_grads = run("gemm", x, wt, b, g, **kw_args)
+    finally:
+        conv_ops.CHUNK_BYTES = saved
+    plain_out, plain_grads = run("im2col", x, wt, b, g, **kw_args)
+    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
+    for fast, plain in zip(fast_grads, plain_grads):
+        np.testing.assert_allclose(fast, plain, atol=1e-10)
+
+
+CASES = [  # x shape, C_out, kernel, stride, pads, dilation, groups
+    ((5, 3, 7, 7), 4, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),   # the common 3×3 "same"
+    ((3, 2, 8, 9), 3, (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1), 1),   # strided
+    ((4, 2, 9, 9), 3, (2, 3), (1, 2), ((0, 1), (2, 0)), (2, 1), 1),   # dilated, asymmetric pad
+    ((3, 4, 6, 6), 4, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 2),   # grouped
+    ((3, 4, 6, 6), 6, (1, 1), (2, 2), ((0, 0), (0, 0)), (1, 1), 1),   # 1×1 projection
+]
+
+
+@pytest.mark.parametrize("xs, oc, k, stride, pads, dil, groups", CASES)
+def test_fast_path_gradcheck_across_chunks(tiny_chunks, xs, oc, k, stride, pads, dil, groups):
+    rng = np.random.default_rng(2)
+    x, w = t64(rng.standard_normal(xs)), t64(rng.standard_normal((oc, xs[1] // groups) + k))
+    b = t64(rng.standard_normal(oc))
+    fn = lambda *t: Conv2d.apply(*t, stride=stride, padding=pads, dilation=dil, groups=groups,
+                                 algorithm="gemm")
+    assert gb.gradcheck(fn, x, w, b)
+
+
+def test_fast_path_output_is_a_channel_major_view():
+    x = gb.Tensor(np.ones((2, 3, 5, 5), np.float32))
+    w = gb.Tensor(np.ones((4, 3, 3, 3), np.float32))
+    out = Conv2d.apply(x, w, padding=((1, 1), (1, 1)), algorithm="gemm").data
+    assert out.shape == (2, 4, 5, 5)
+    assert out.transpose(1, 0, 2, 3).flags.c_contiguous   # stored (C, N, H, W)
+    np.testing.assert_allclose(out[:, :, 2, 2], 27.0)
+    np.testing.assert_allclose(out[:, :, 0, 0], 12.0)
+
+
+def test_chunks_cover_the_batch_once(monkeypatch):
+    monkeypatch.setattr(conv_ops, "worker_pool", lambda: None)   # one thread
+    assert conv_ops.batch_chunks(10, 100, 4) == [(0, 10)]
+    saved = conv_ops.CHUNK_BYTES
+    try:
+        conv_ops.CHUNK_BYTES = 1200
+        assert conv_ops.batch_chunks(10, 100, 4) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+        conv_ops.CHUNK_BYTES = 1
+        assert conv_ops.batch_chunks(3, 100, 4) == [(0, 1), (1, 2), (2, 3)]
+    finally:
+        conv_ops.CHUNK_BYTES = saved
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """The chunks on a pool of two threads, as with OPENBLAS_NUM_THREADS=2."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(2)
+    monkeypatch.setattr(conv_ops, "worker_pool", lambda: pool)
+    monkeypatch.setitem(conv_ops._pool_state, "threads", 2)
+    yield
+    pool.shutdown()
+
+
+@pytest.mark.parametrize("xs, oc, k, stride, pads, dil, groups", CASES)
+@pytest.mark.parametrize("chunk", [1, 2**21])
+def test_fast_path_on_two_threads_matches_plain(two_workers, monkeypatch, chunk, xs, oc, k, stride,
+                                                pads, dil, groups):
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", chunk)
+    assert len(conv_ops.batch_chunks(xs[0], 10, 4)) >= 2           # every worker gets a chunk
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal(xs), rng.standard_normal((oc, xs[1] // groups) + k)
+    kw_args = dict(stride=stride, padding=pads, dilation=dil, groups=groups)
+    g = rng.standard_normal(Conv2d.apply(t64(x, False), t64(w, False), **kw_args).shape)
+    fast_out, fast_grads = run("gemm", x, w, None, g, **kw_args)
+    plain_out, plain_grads = run("im2col", x, w, None, g, **kw_args)
+    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
+    for fast, plain in zip(fast_grads, plain_grads):
+        np.testing.assert_allclose(fast, plain, atol=1e-10)
