@@ -598,3 +598,95 @@ def test_divergence_names_a_warned_hyperparameter_as_the_cause():
                      lambda: fit(model, nn.CrossEntropyLoss(), opt, (x, y), epochs=50, verbose=0, seed=0),
                      "diverged", "Likely cause: SGD: momentum=1.5 ≥ 1")
     assert "learning rate is too large" not in msg
+
+
+# ------------------------------------------------------------ aliasing and in-place changes
+# (the Tensor-level fixes are issue-core's; these cases pin them from the user's side)
+def test_np_array_and_np_copy_of_a_weight_are_copies():
+    model = tiny()
+    w = model[0].weight
+    before = w.data.copy()
+    a = np.array(w)
+    a[...] = 7.0
+    b = np.copy(w)
+    b[...] = 9.0
+    np.testing.assert_array_equal(w.data, before)
+
+
+def test_optimizer_step_between_forward_and_backward_raises():
+    """It used to give silently wrong gradients (the weights saved for backward had moved)."""
+    x, y = blobs(8)
+    model = tiny()
+    opt = sgd(model)
+    nn.CrossEntropyLoss()(model(T(x)), T(y)).backward()
+    loss = nn.CrossEntropyLoss()(model(T(x)), T(y))
+    opt.step()  # changes the weights the new graph saved
+    raises(GlassboxRuntimeError, loss.backward, "modified by an inplace operation", "version")
+
+
+def test_in_place_op_on_a_saved_tensor_raises():
+    a = T(np.ones(3), requires_grad=True)
+    out = (a * a).sum()
+    with gb.no_grad():
+        a.mul_(5)
+    raises(GlassboxRuntimeError, out.backward, "modified by an inplace operation")
+
+
+def test_in_place_add_on_a_leaf_that_requires_grad():
+    w = T(np.ones(3), requires_grad=True)
+
+    def add():
+        nonlocal w
+        w += 1
+    raises(GlassboxRuntimeError, add, "leaf", "in-place")
+
+
+def test_manual_update_under_no_grad_changes_the_model():
+    model = tiny()
+    p = model[0].weight
+    p.grad = T(np.ones_like(p.data))
+    before = p.data.copy()
+    with gb.no_grad():
+        p -= 0.1 * p.grad
+    assert model[0].weight is p
+    np.testing.assert_allclose(model[0].weight.data, before - 0.1)
+
+
+# ------------------------------------------------------------ empty and degenerate shapes
+def test_cross_entropy_over_zero_rows():
+    """It used to return 0.0."""
+    raises(ShapeError, lambda: nn.CrossEntropyLoss()(T(np.ones((0, 4), np.float32)), T(np.zeros(0, np.int64))),
+           "CrossEntropyLoss", "(0, 4)")
+
+
+def test_flatten_start_dim_beyond_the_input():
+    """nn.Flatten(5) on a 2-D input used to reshape silently to (2, 3, 1)."""
+    raises(AxisError, lambda: nn.Flatten(5)(T(np.ones((2, 3), np.float32))), "Flatten", "(2, 3)", "got 5")
+
+
+@pytest.mark.parametrize("op,name", [
+    (lambda t: t.softmax(5), "softmax"),
+    (lambda t: gb.cat([t, t], 4), "cat"),
+    (lambda t: t.transpose(0, 5), "transpose"),
+])
+def test_axes_out_of_range(op, name):
+    raises(AxisError, lambda: op(T(np.ones((2, 3)))), name, "Dimension out of range")
+
+
+def test_linear_with_the_wrong_number_of_features():
+    raises(ShapeError, lambda: nn.Linear(3, 4)(T(np.ones((2, 5), np.float32))), "Linear", "(batch, 3)", "(2, 5)")
+
+
+# ------------------------------------------------------------ frozen batch norm
+def test_frozen_batch_norm_keeps_its_statistics_in_fit():
+    """fit puts modules in train mode; a frozen BatchNorm's running statistics used to drift."""
+    gb.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    for q in model[1].parameters():
+        q.requires_grad = False
+    stats = {k: np.array(v).copy() for k, v in model[1].state_dict().items() if "running" in k}
+    x, y = blobs(64)
+    fit(model, nn.CrossEntropyLoss(), SGD([p for p in model.parameters() if p.requires_grad], lr=0.1),
+        (x * 3 + 5, y), epochs=2, verbose=0)
+    for k, v in stats.items():
+        np.testing.assert_array_equal(np.array(model[1].state_dict()[k]), v)

@@ -276,6 +276,7 @@ class Optimizer:
                             xp.add(dbuf, g, out=dbuf)
                             g = dbuf
                     update(w, g, state, group, bufs[0])
+                p._bump_version()  # w changed in place: a graph that saved it must not backprop
         return loss
 
     def _scratch_view(self, w: Any, slot: int) -> Any:
