@@ -48,11 +48,10 @@ def loss_and_logits(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -
     from .. import nn
     from ..core.grad_mode import no_grad
     from ..core.tensor import Tensor
-    from ..training.fit import _ModeGuard
 
     loss_fn = nn.CrossEntropyLoss()
     loss_sum, logits = 0.0, []
-    with _ModeGuard(model), no_grad():
+    with model.eval_mode(), no_grad():
         for i in range(0, len(x), batch_size):
             out = model(Tensor(x[i:i + batch_size]))
             loss_sum += loss_fn(out, Tensor(y[i:i + batch_size])).item() * len(out.data)

@@ -108,21 +108,6 @@ def _split_batch(batch: Any, where: str) -> tuple[Tensor, Tensor]:
     return (x if isinstance(x, Tensor) else Tensor(x)), (y if isinstance(y, Tensor) else Tensor(y))
 
 
-class _ModeGuard:
-    """Puts a model in eval mode and restores every sub-module's own mode afterwards."""
-
-    def __init__(self, model: Any) -> None:
-        self.model = model
-
-    def __enter__(self) -> None:
-        self.modes = [(m, m.training) for m in self.model.modules()]
-        self.model.eval()
-
-    def __exit__(self, *exc: Any) -> None:
-        for module, mode in self.modes:
-            object.__setattr__(module, "training", mode)
-
-
 def _validation_schedule(freq: Any) -> Any:
     """``validation_freq`` as a test on the 0-based epoch: an int N validates after epochs
     N, 2N, ... (1-based, as in Keras); a collection lists the 1-based epochs."""
@@ -448,7 +433,7 @@ def evaluate(model: Any, data: Any, loss_fn: Any = None, batch_size: int = 1000)
     loss_sum, seen, correct = 0.0, 0, 0
     track_acc: bool | None = None
     dev = of_module(model)
-    with _ModeGuard(model), no_grad():
+    with model.eval_mode(), no_grad():
         for step, batch in enumerate(loader):
             x, y = batch_to(dev, *_split_batch(batch, "evaluate"))
             try:
@@ -499,7 +484,7 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
         batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
     outputs = []
     dev = of_module(model)
-    with _ModeGuard(model), no_grad():
+    with model.eval_mode(), no_grad():
         for xb in batches:
             (xb,) = batch_to(dev, xb if isinstance(xb, Tensor) else Tensor(xb))
             out = model(xb)
