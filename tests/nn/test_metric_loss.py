@@ -10,10 +10,8 @@ from hypothesis import strategies as st
 import glassbox as gb
 from glassbox import Tensor, gradcheck, nn
 from glassbox.nn.metric_loss import mine_triplets, triplet_loss, triplet_loss_batch
+from helpers import t64
 
-
-def t64(a):
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True, dtype=np.float64)
 
 
 def ref_triplet(a, p, n, margin):

@@ -6,10 +6,8 @@ from hypothesis import strategies as st
 
 import glassbox as gb
 from glassbox import nn
+from helpers import t64
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 def away_from_zero(shape, seed):

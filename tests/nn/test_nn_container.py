@@ -6,10 +6,8 @@ import pytest
 
 import glassbox as gb
 from glassbox import nn
+from helpers import t64
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 class AddOne(nn.Module):

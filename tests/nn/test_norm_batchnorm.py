@@ -7,10 +7,8 @@ from hypothesis import strategies as st
 import glassbox as gb
 from glassbox import nn
 from glassbox.nn import functional as F
+from helpers import t64
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (3, 2, 4, 5)])

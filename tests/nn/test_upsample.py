@@ -7,10 +7,8 @@ from hypothesis import strategies as st
 import glassbox as gb
 from glassbox import nn
 from glassbox.nn import functional as F
+from helpers import t64
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 @pytest.mark.parametrize("shape, scale", [((2, 3, 4, 5), 2), ((1, 2, 3, 3), (3, 1)),

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import glassbox as gb
 from glassbox import nn
 from glassbox.nn import functional as F
+from helpers import t64
 
 
 def naive_conv_transpose(x, w, b, stride, pad, out_pad):
@@ -24,9 +25,6 @@ def naive_conv_transpose(x, w, b, stride, pad, out_pad):
     out = full[:, :, ph:full.shape[2] - ph, pw:full.shape[3] - pw]
     return out if b is None else out + b.reshape(1, -1, 1, 1)
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 def as_pair(v):

@@ -8,15 +8,13 @@ import glassbox as gb
 from glassbox.nn import functional as F
 from glassbox.ops import normalization as norm_ops
 from glassbox.ops import pooling as pool_ops
+from helpers import t64
 
 
 def channel_major(a):
     """The same values as a, stored (C, N, H, W)."""
     return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 def forward_backward(fn, a, g):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import glassbox as gb
 from glassbox.errors import InvalidArgumentError, ShapeError
 from glassbox.ops.conv import Conv2d, check_fits, check_groups, conv_out_hw, resolve_padding
+from helpers import t64
 
 
 def loop_conv(x, w, b, stride, pads, dilation, groups):
@@ -32,9 +33,6 @@ def loop_conv(x, w, b, stride, pads, dilation, groups):
                     out[i, f, r, q] = np.sum(win * w[f]) + (0.0 if b is None else b[f])
     return out
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 def conv(x, w, b=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,

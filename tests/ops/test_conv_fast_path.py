@@ -9,10 +9,8 @@ from hypothesis import strategies as st
 import glassbox as gb
 from glassbox.ops import conv as conv_ops
 from glassbox.ops.conv import Conv2d
+from helpers import t64
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 def run(algorithm, x, w, b, grad_out, **kw):

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 import glassbox as gb
 from glassbox.nn import functional as F
 from glassbox.ops.conv import output_size, same_padding
+from helpers import t64
 
 
 def naive_conv(x, w, b, stride, pads):
@@ -27,9 +28,6 @@ def naive_conv(x, w, b, stride, pads):
                         out[i, f, r, c] += b[f]
     return out
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 CASES = [  # (x shape, w shape, stride, padding, resolved pads)

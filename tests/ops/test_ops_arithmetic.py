@@ -6,10 +6,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from glassbox import Tensor, gradcheck
+from helpers import t64
 
-
-def t64(a):
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True, dtype=np.float64)
 
 
 def away_from_zero(rng, shape, low=0.5, high=2.0):

@@ -6,10 +6,8 @@ from hypothesis import strategies as st
 
 from glassbox import Tensor, gradcheck
 from glassbox.ops.linalg import Linear
+from helpers import t64
 
-
-def t64(a):
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True, dtype=np.float64)
 
 
 MATMUL_SHAPES = [

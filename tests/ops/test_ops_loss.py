@@ -12,12 +12,10 @@ from glassbox.ops.loss import (
     BinaryCrossEntropy, BinaryCrossEntropyWithLogits, MeanSquaredError, NegativeLogLikelihood,
     SoftmaxCrossEntropy,
 )
+from helpers import t64
 
 REDUCTIONS = ["mean", "sum", "none"]
 
-
-def t64(a):
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True, dtype=np.float64)
 
 
 def ref_log_softmax(z):

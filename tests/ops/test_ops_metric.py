@@ -7,10 +7,8 @@ from hypothesis import strategies as st
 
 from glassbox import Tensor, gradcheck
 from glassbox.ops.metric import l2_normalize, pairwise_squared_distances, squared_distance_matrix
+from helpers import t64
 
-
-def t64(a):
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True, dtype=np.float64)
 
 
 def test_l2_normalize_values_unit_norm_and_zero_row():

@@ -8,10 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from glassbox import Tensor, gradcheck
+from helpers import t64
 
-
-def t64(a):
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True, dtype=np.float64)
 
 
 def distinct(rng, shape):

@@ -7,10 +7,8 @@ from hypothesis.extra import numpy as hnp
 
 import glassbox as gb
 from glassbox import Tensor, gradcheck
+from helpers import t64
 
-
-def t64(a):
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True, dtype=np.float64)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 import glassbox as gb
 from glassbox.nn import functional as F
+from helpers import t64
 
 
 def naive_pool(x, k, s, p, reduce):
@@ -25,9 +26,6 @@ def distinct(shape, seed):
     rng = np.random.default_rng(seed)
     return rng.permutation(np.prod(shape)).reshape(shape) * 0.1
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 POOL_CASES = [  # kernel, stride, padding, input shape

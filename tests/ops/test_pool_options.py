@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import glassbox as gb
 from glassbox.ops.pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d,
                                   adaptive_bins, pool_output_size)
+from helpers import t64
 
 
 def out_len(n, k, s, p, ceil_mode):
@@ -56,9 +57,6 @@ def distinct(shape, seed):
     rng = np.random.default_rng(seed)
     return rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1
 
-
-def t64(a, grad=True):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
 
 
 def pool(kind, x, k, s, p, ceil_mode, count_include_pad=True):
