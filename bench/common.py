@@ -97,8 +97,11 @@ def batches_of(x: np.ndarray, y: np.ndarray, batch_size: int, wrap: Callable) ->
     return [wrap(x[c]) for c in cut], [wrap(y[c]) for c in cut]
 
 
-def training_step(model, loss_fn, optimizer, xs: list, ys: list) -> Callable[[int], None]:
-    """The PyTorch-style step that glassbox and PyTorch share, cycling over ready batches."""
+def training_step(model, loss_fn, optimizer, xs: list, ys: list,
+                  fetch_loss: bool = False) -> Callable[[int], None]:
+    """The PyTorch-style step that glassbox and PyTorch share, cycling over ready batches.
+    ``fetch_loss`` reads the loss back to the host each step (``loss.item()``), as a training
+    loop that logs it does — on a GPU that is also what waits for the step to finish."""
     n = len(xs)
 
     def step(i: int) -> None:
@@ -106,6 +109,8 @@ def training_step(model, loss_fn, optimizer, xs: list, ys: list) -> Callable[[in
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if fetch_loss:
+            loss.item()
 
     return step
 

@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import training_step  # noqa: E402
 PER_RANK = 64
 
 
@@ -64,13 +66,8 @@ def worker_glassbox(model_name: str, steps: int) -> dict:
     net = dist.DistributedDataParallel(model) if p > 1 else model
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    data = [(gb.Tensor(x), gb.Tensor(y)) for x, y in _batches(dist.rank(), model_name == "cnn")]
-
-    def step(i: int) -> None:
-        x, y = data[i % len(data)]
-        opt.zero_grad()
-        loss_fn(net(x), y).backward()
-        opt.step()
+    xs, ys = zip(*[(gb.Tensor(x), gb.Tensor(y)) for x, y in _batches(dist.rank(), model_name == "cnn")])
+    step = training_step(net, loss_fn, opt, xs, ys)
 
     for i in range(5):
         step(i)
@@ -176,13 +173,8 @@ def worker_torch(model_name: str, steps: int) -> dict:
         barrier = tdist.barrier
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in _batches(rank, model_name == "cnn")]
-
-    def step(i: int) -> None:
-        x, y = data[i % len(data)]
-        opt.zero_grad()
-        loss_fn(net(x), y).backward()
-        opt.step()
+    xs, ys = zip(*[(torch.from_numpy(x), torch.from_numpy(y)) for x, y in _batches(rank, model_name == "cnn")])
+    step = training_step(net, loss_fn, opt, xs, ys)
 
     for i in range(5):
         step(i)

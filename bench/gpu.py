@@ -34,6 +34,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import glassbox as gb  # noqa: E402
 from glassbox import backend, models, nn, optim  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import batches_of, training_step  # noqa: E402
+
 MODELS = {"mlp": "mlp", "lenet5": "lenet5", "cnn": "cnn", "resnet-small": "resnet-small"}
 IMAGE_MODELS = {"lenet5", "cnn", "resnet-small"}
 LR = 1e-3
@@ -59,18 +62,8 @@ def glassbox_step(model: nn.Module, device: str, x: np.ndarray, y: np.ndarray,
     model.train()
     opt = optim.Adam(model.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
-    batches = [(gb.tensor(x[s:s + batch]).to(device), gb.tensor(y[s:s + batch]).to(device))
-               for s in range(0, len(x) - batch + 1, batch)]
-
-    def step(i: int) -> None:
-        xb, yb = batches[i % len(batches)]
-        loss = loss_fn(model(xb), yb)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        loss.item()
-
-    return step
+    xs, ys = batches_of(x, y, batch, lambda a: gb.tensor(a).to(device))
+    return training_step(model, loss_fn, opt, xs, ys, fetch_loss=True)
 
 
 # ------------------------------------------------------------------------ PyTorch
@@ -158,19 +151,8 @@ def torch_step(twin: Any, device: str, x: np.ndarray, y: np.ndarray, batch: int)
     twin.train()
     opt = torch.optim.Adam(twin.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
-    batches = [(torch.from_numpy(x[s:s + batch]).to(device),
-                torch.from_numpy(y[s:s + batch]).to(device))
-               for s in range(0, len(x) - batch + 1, batch)]
-
-    def step(i: int) -> None:
-        xb, yb = batches[i % len(batches)]
-        loss = loss_fn(twin(xb), yb)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        loss.item()
-
-    return step
+    xs, ys = batches_of(x, y, batch, lambda a: torch.from_numpy(a).to(device))
+    return training_step(twin, loss_fn, opt, xs, ys, fetch_loss=True)
 
 
 def same_outputs(model: nn.Module, twin: Any, device: str, torch_device: str,
