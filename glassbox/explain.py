@@ -272,11 +272,16 @@ def _softmax(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
 
 
 # -- layers without weights
+def _pool_symbols(w: _Walker) -> tuple[str, str]:
+    """The pooling layer's input symbol and its output P[l], which the next layer reads."""
+    x = w._input()
+    w.symbol = f"P[{w.l}]"
+    return x, w.symbol
+
+
 @register(nn.MaxPool2d, nn.AvgPool2d)
 def _pool(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
-    x = w._input()
-    p_sym = f"P[{w.l}]"
-    w.symbol = p_sym
+    x, p_sym = _pool_symbols(w)
     c, h, wd = in_shape
     _, oh, ow = out_shape
     (fh, fw), (sh, sw), ((pt, pb), (pl, pr)) = F.pool_args((h, wd), m.kernel_size, m.stride,
@@ -298,9 +303,7 @@ def _pool(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
 
 @register(nn.AdaptiveAvgPool2d)
 def _adaptive_pool(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
-    x = w._input()
-    p_sym = f"P[{w.l}]"
-    w.symbol = p_sym
+    x, p_sym = _pool_symbols(w)
     c, h, wd = in_shape
     _, oh, ow = out_shape
     kh, kw = h // oh, wd // ow
