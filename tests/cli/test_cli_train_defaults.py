@@ -28,27 +28,33 @@ def _help(capsys) -> str:
     return " ".join(capsys.readouterr().out.split())  # argparse wraps lines
 
 
-# (argv, epochs, augment, flip): every model/data set pair whose recipe differs
+# (argv, epochs, Adam's lr, augment, flip): every model/data set pair whose recipe differs
 RECIPES = [
-    ([], 5, 1, False),                                              # the README's first command
-    (["--model", "lenet5"], 5, 1, False),                           # LeNet-5 on MNIST
-    (["--model", "cnn"], 15, 1, False),                             # digits: shifts, never flips
-    (["--model", "cnn", "--dataset", "fashion-mnist"], 15, 2, True),
-    (["--model", "resnet-small", "--dataset", "fashion-mnist"], 15, 2, True),
-    (["--model", "RESNET_SMALL", "--dataset", "fashion-mnist"], 15, 2, True),  # spelled as --model allows
-    (["--model", "lenet5", "--dataset", "fashion-mnist"], 5, 2, True),
-    (["--dataset", "fashion-mnist"], 5, 0, False),                  # the MLP: no augmentation
-    (["--model", "softmax-regression", "--dataset", "fashion-mnist"], 5, 0, False),
+    ([], 5, 3e-3, 1, False),                                        # the README's first command
+    (["--model", "lenet5"], 5, 3e-3, 1, False),                     # LeNet-5 on MNIST
+    (["--model", "cnn"], 25, 1e-3, 1, False),                       # digits: shifts, never flips
+    (["--model", "cnn", "--dataset", "fashion-mnist"], 25, 1e-3, 0, True),
+    (["--model", "resnet-small", "--dataset", "fashion-mnist"], 15, 1e-3, 0, True),
+    (["--model", "RESNET_SMALL", "--dataset", "fashion-mnist"], 15, 1e-3, 0, True),  # as --model allows
+    (["--model", "lenet5", "--dataset", "fashion-mnist"], 5, 3e-3, 0, True),
+    (["--dataset", "fashion-mnist"], 5, 3e-3, 0, False),            # the MLP: no augmentation
+    (["--model", "softmax-regression", "--dataset", "fashion-mnist"], 5, 3e-3, 0, False),
 ]
 
 
-@pytest.mark.parametrize("argv, epochs, augment, flip", RECIPES)
-def test_the_recipe_per_model_and_dataset_is_pinned(argv, epochs, augment, flip):
+@pytest.mark.parametrize("argv, epochs, lr, augment, flip", RECIPES)
+def test_the_recipe_per_model_and_dataset_is_pinned(argv, epochs, lr, augment, flip):
     config = _config(*argv, "--seed", "0")
-    assert (config.epochs, config.augment, config.flip) == (epochs, augment, flip)
+    assert (config.epochs, config.lr, config.augment, config.flip) == (epochs, lr, augment, flip)
     # the rest of the recipe is the same for every model
-    assert (config.batch_size, config.optimizer, config.lr, config.schedule, config.label_smoothing,
-            config.weight_decay) == (32, "adam", 3e-3, "cosine", 0.1, None)
+    assert (config.batch_size, config.optimizer, config.schedule, config.label_smoothing,
+            config.weight_decay) == (32, "adam", "cosine", 0.1, None)
+
+
+@pytest.mark.parametrize("optimizer, lr", [("adamw", 1e-3), ("sgd", 0.1), ("momentum", 0.2), ("rmsprop", 1e-3)])
+def test_the_conv_models_lower_lr_is_adams_only(optimizer, lr):
+    assert _config("--model", "cnn", "--optimizer", optimizer).lr == lr
+    assert _config("--model", "cnn", "--optimizer", optimizer, "--lr", "0.05").lr == 0.05
 
 
 def test_options_given_override_the_recipe():
@@ -60,13 +66,12 @@ def test_options_given_override_the_recipe():
 
 def test_help_states_the_per_model_defaults(capsys):
     text = _help(capsys)
-    assert "passes over the training set (default: 15 for cnn, 15 for resnet-small, else 5)" in text
-    assert ("(default: 1 for mnist; for fashion-mnist 2 with conv models, 0 with mlp, shallow-mlp, "
-            "softmax-regression)") in text
+    assert "passes over the training set (default: 25 for cnn, 15 for resnet-small, else 5)" in text
+    assert "0: no shifts (default: 1 for mnist, 0 for fashion-mnist)" in text
     assert "--flip, --no-flip mirror each training image left-right with probability 1/2" in text
     assert "(default: on for fashion-mnist with conv models; off for mnist" in text
-    assert "Convolutional models train longer: cnn for 15 epochs, resnet-small for 15 epochs;" in text
-    assert "on Fashion-MNIST they train on random 2-pixel crops with horizontal flips" in text
+    assert ("Convolutional models train longer, with Adam from a lower lr (cnn 25 epochs, lr 0.001; "
+            "resnet-small 15 epochs, lr 0.001). On Fashion-MNIST they train on randomly mirrored images") in text
 
 
 def test_augmentation_is_a_shift_then_a_flip():
@@ -102,7 +107,7 @@ def test_resume_rebuilds_the_same_recipe(idx_dir, tmp_path, capsys):
     saved = _config("--model", "cnn", "--dataset", "fashion-mnist", "--seed", "0")
     parser = train_cli.add_parser(argparse.ArgumentParser().add_subparsers())
     resumed = train_cli.TrainConfig.from_args(parser.parse_args(["--resume", "x"]), base=saved)
-    assert resumed == saved and (resumed.epochs, resumed.augment, resumed.flip) == (15, 2, True)
+    assert resumed == saved and (resumed.epochs, resumed.lr, resumed.flip) == (25, 1e-3, True)
     # a run saved before --flip existed trained without flips, and resumes so
     old = {k: v for k, v in saved.to_dict().items() if k != "flip"}
     assert train_cli.TrainConfig.from_dict(old).flip is False
