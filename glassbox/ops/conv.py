@@ -221,7 +221,9 @@ def workspace(key: tuple, shape: tuple[int, ...], dtype: Any, zero: bool = False
     """A scratch array kept across calls (per thread) under ``key`` + shape + dtype.
 
     ``zero=True`` zero-fills it once, when created: callers rely on cells they never write
-    (a padded border, widened gradient columns) staying 0.
+    (a padded border, widened gradient columns) staying 0 — so ``key`` must pin down *which*
+    cells those are (e.g. the padded height and width, not just the buffer's size): two
+    layouts sharing one buffer would leave each other's data in those cells.
     """
     xp = backend.xp
     cache = getattr(_scratch, "arrays", None)
@@ -369,7 +371,9 @@ def wide_columns(xc: Any, n0: int, n1: int, m_max: int, kernel: Pair, padding: P
     (pt, pb), (pl, pr) = padding
     hp, wp = h + pt + pb, w + pl + pr
     oh, m, image = hp - dh * (kh - 1), n1 - n0, hp * wp
-    flat = workspace(("widepad", padding), (c, m_max * image + dw * (kw - 1)), xc.dtype, zero=True)
+    # keyed by (Hp, Wp) too: the border cells that must stay 0 depend on them, not on the size
+    flat = workspace(("widepad", padding, hp, wp), (c, m_max * image + dw * (kw - 1)), xc.dtype,
+                     zero=True)
     flat[:, :m_max * image].reshape(c, m_max, hp, wp)[:, :m, pt:pt + h, pl:pl + w] = xc[:, n0:n1]
     item = flat.itemsize
     view = backend.as_strided(flat, (c, kh, kw, m, oh * wp),
@@ -631,7 +635,7 @@ class Conv2d(Function):
 
             def work(n0: int, n1: int) -> Any:
                 cols = wide_columns(xc, n0, n1, m_max, (kh, kw), self.padding, self.dilation)
-                g_wide = workspace(("gwide",), (out_c, m_max, oh, wp), g.dtype, zero=True)
+                g_wide = workspace(("gwide", ow), (out_c, m_max, oh, wp), g.dtype, zero=True)
                 g_wide[:, :n1 - n0, :, :ow] = g4[:, n0:n1]  # columns ≥ OW never written: 0
                 return xp.matmul(cols, g_wide[:, :n1 - n0].reshape(out_c, -1).T).T  # as cols·Gᵀ: faster
 
@@ -671,7 +675,7 @@ class Conv2d(Function):
                 part = xp.matmul(cols, g_chunk.T).T  # (∂L/∂W)ᵀ = cols·Gᵀ: ~2× faster GEMM here
             if needs_x:
                 if wide:  # G's rows widened to Wp; the extra columns are never written: stay 0
-                    g_wide = workspace(("gwide",), (out_c, m_max, oh, wp), g.dtype, zero=True)
+                    g_wide = workspace(("gwide", ow), (out_c, m_max, oh, wp), g.dtype, zero=True)
                     g_wide[:, :m, :, :ow] = g3[:, n0:n1].reshape(out_c, m, oh, ow)
                     g_rows = g_wide[:, :m].reshape(out_c, m * oh * wp)
                 else:
