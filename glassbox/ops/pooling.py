@@ -106,7 +106,10 @@ def first_max_2x2(c00: Any, c01: Any, c10: Any, c11: Any) -> tuple[Any, Any]:
     xp = backend.xp
     top, bottom = xp.maximum(c00, c01), xp.maximum(c10, c11)
     lower = bottom > top
-    right = xp.where(lower, c11 > c10, c01 > c00)
+    # right = where(lower, c11 > c10, c01 > c00), as bit operations: np.where on booleans
+    # takes a slow path (4 ms against 0.1 ms here for a 32×128×14×14 output)
+    right = c01 > c00
+    right ^= (right ^ (c11 > c10)) & lower
     index = lower.view(xp.uint8) << 1
     index |= right.view(xp.uint8)
     return xp.maximum(top, bottom, out=top), index
