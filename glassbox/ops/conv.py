@@ -19,6 +19,7 @@ import threading
 from typing import Any
 
 from .. import backend
+from ..parallel import run_chunks, workers
 from ..core.function import Function
 from ..errors import InvalidArgumentError, ShapeError
 
@@ -237,80 +238,9 @@ def workspace(key: tuple, shape: tuple[int, ...], dtype: Any, zero: bool = False
     return buf
 
 
-# Threads. A GEMM of one chunk is too small for BLAS to split well over the cores, and the
-# im2col/col2im copies around it run on one core. So with T > 1 BLAS threads the chunks are
-# handed to a pool of T worker threads instead (NumPy releases the GIL in copies, ufuncs and
-# BLAS calls), each worker limiting its own BLAS calls to one thread
-# (``openblas_set_num_threads_local``, OpenBLAS ≥ 0.3.27). The number of threads is
-# OpenBLAS's (OPENBLAS_NUM_THREADS); without OpenBLAS, or on a GPU, chunks run in turn.
-_pool_state: dict[str, Any] = {}
-
-
-def _openblas() -> Any:
-    """The OpenBLAS that NumPy links (ctypes handle), or None."""
-    if "lib" not in _pool_state:
-        import ctypes
-        import glob
-        import os
-
-        import numpy
-
-        lib = None
-        root = os.path.dirname(numpy.__file__)
-        for path in glob.glob(os.path.join(root, "..", "numpy.libs", "*openblas*")) + \
-                glob.glob(os.path.join(root, ".libs", "*openblas*")):
-            try:
-                candidate = ctypes.CDLL(path)
-                getattr(candidate, "openblas_set_num_threads_local")
-                lib = candidate
-                break
-            except (OSError, AttributeError):
-                continue
-        _pool_state["lib"] = lib
-    return _pool_state["lib"]
-
-
-def blas_threads() -> int:
-    """OpenBLAS's thread count (1 when it cannot be asked)."""
-    lib = _openblas()
-    if lib is None:
-        return 1
-    for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-                 "openblas_get_num_threads"):
-        fn = getattr(lib, name, None)
-        if fn is not None:
-            return max(1, int(fn()))
-    return 1
-
-
-def worker_pool() -> Any:
-    """The shared pool of ``blas_threads()`` workers (each with single-threaded BLAS), or None
-    when there is one thread or the backend is not NumPy."""
-    import numpy
-
-    if backend.xp is not numpy:
-        return None
-    if "pool" not in _pool_state:
-        threads, lib = blas_threads(), _openblas()
-        pool = None
-        if threads > 1 and lib is not None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(threads, thread_name_prefix="glassbox-conv",
-                                      initializer=lambda: lib.openblas_set_num_threads_local(1))
-        _pool_state["pool"], _pool_state["threads"] = pool, threads
-    return _pool_state["pool"]
-
-
-def run_chunks(work: Any, chunks: list[tuple[int, int]]) -> list[Any]:
-    """[work(n0, n1) for each chunk], on the worker pool when there is one. ``work`` must
-    only write memory no other chunk writes."""
-    pool = worker_pool() if len(chunks) > 1 else None
-    if pool is None:
-        return [work(n0, n1) for n0, n1 in chunks]
-    return list(pool.map(lambda c: work(*c), chunks))
-
-
+# Threads: with more than one BLAS thread the chunks go to the worker pool of
+# ``glassbox.parallel`` (one BLAS thread per worker), since a GEMM of one chunk is too small
+# for BLAS to split well over the cores and the im2col copies around it would run on one.
 def channel_major(x: Any) -> Any:
     """(N, C, H, W) → its (C, N, H, W) transpose (a view; contiguous when x is the output of a
     channel-major op)."""
@@ -320,8 +250,7 @@ def channel_major(x: Any) -> Any:
 def batch_chunks(n: int, per_sample: int, itemsize: int) -> list[tuple[int, int]]:
     """[(n0, n1), …]: the batch cut into runs of m samples, m·per_sample·itemsize ≈ CHUNK_BYTES
     (and at least one chunk per worker thread)."""
-    workers = _pool_state.get("threads", 1) if worker_pool() is not None else 1
-    m = max(1, min(-(-n // workers), CHUNK_BYTES // max(1, per_sample * itemsize)))
+    m = max(1, min(-(-n // workers()), CHUNK_BYTES // max(1, per_sample * itemsize)))
     return [(n0, min(n, n0 + m)) for n0 in range(0, n, m)]
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import glassbox as gb
+from glassbox import parallel
 from glassbox.ops import conv as conv_ops
 from glassbox.ops.conv import Conv2d
 from helpers import t64
@@ -88,7 +89,7 @@ def test_fast_path_output_is_a_channel_major_view():
 
 
 def test_chunks_cover_the_batch_once(monkeypatch):
-    monkeypatch.setattr(conv_ops, "worker_pool", lambda: None)   # one thread
+    monkeypatch.setattr(parallel, "worker_pool", lambda: None)   # one thread
     assert conv_ops.batch_chunks(10, 100, 4) == [(0, 10)]
     saved = conv_ops.CHUNK_BYTES
     try:
@@ -98,18 +99,6 @@ def test_chunks_cover_the_batch_once(monkeypatch):
         assert conv_ops.batch_chunks(3, 100, 4) == [(0, 1), (1, 2), (2, 3)]
     finally:
         conv_ops.CHUNK_BYTES = saved
-
-
-@pytest.fixture
-def two_workers(monkeypatch):
-    """The chunks on a pool of two threads, as with OPENBLAS_NUM_THREADS=2."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(2)
-    monkeypatch.setattr(conv_ops, "worker_pool", lambda: pool)
-    monkeypatch.setitem(conv_ops._pool_state, "threads", 2)
-    yield
-    pool.shutdown()
 
 
 @pytest.mark.parametrize("xs, oc, k, stride, pads, dil, groups", CASES)
