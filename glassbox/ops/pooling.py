@@ -143,6 +143,20 @@ class MaxPool2d(Function):
         kk = kernel[0] * kernel[1]
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
         self.tiled = _tiles(kernel, stride, padding)
+        if self.tiled and True not in self.needs_input_grad:  # inference: the max only
+            best = xp.empty((n, c, oh, ow), dtype=x.dtype)
+
+            def tile_max(i0: int, i1: int) -> None:
+                cells, out = tile_cells(x[i0:i1], kernel, (oh, ow)), best[i0:i1]
+                if len(cells) == 1:
+                    xp.copyto(out, cells[0])
+                else:
+                    xp.maximum(cells[0], cells[1], out=out)
+                for cell in cells[2:]:
+                    xp.maximum(out, cell, out=out)
+
+            parallel.over_range(tile_max, n, x.size)
+            return _restore(best, self.swapped)
         if self.tiled and kk == 4:  # 2×2: split over the worker threads along axis 0
             best = xp.empty((n, c, oh, ow), dtype=x.dtype)
             self.index = xp.empty((n, c, oh, ow), dtype=xp.uint8)
