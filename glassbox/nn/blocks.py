@@ -7,6 +7,7 @@ import numpy as np
 from ..core.tensor import Tensor
 from ..ops.shape import cat
 from . import functional as F
+from . import fusion
 from .activation import ReLU
 from .container import Sequential
 from .conv import Conv2d
@@ -58,9 +59,9 @@ class ResidualBlock(Module):
         self.bn2 = BatchNorm2d(out_channels, dtype=dtype)
         self.add_module("downsample", _downsample(in_channels, out_channels, stride, dtype))
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.relu(self.bn1(self.conv1(x)))
-        z = self.bn2(self.conv2(z))
+    def forward(self, x: Tensor) -> Tensor:  # conv_bn: one fused conv at inference
+        z = fusion.conv_bn(self.conv1, self.bn1, x, self.relu)
+        z = fusion.conv_bn(self.conv2, self.bn2, z)
         shortcut = x if self.downsample is None else self.downsample(x)
         return self.relu(z + shortcut)
 
@@ -100,10 +101,10 @@ class Bottleneck(Module):
         self.relu = ReLU()
         self.add_module("downsample", _downsample(in_channels, out_channels, stride, dtype))
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.relu(self.bn1(self.conv1(x)))
-        z = self.relu(self.bn2(self.conv2(z)))
-        z = self.bn3(self.conv3(z))
+    def forward(self, x: Tensor) -> Tensor:  # conv_bn: one fused conv at inference
+        z = fusion.conv_bn(self.conv1, self.bn1, x, self.relu)
+        z = fusion.conv_bn(self.conv2, self.bn2, z, self.relu)
+        z = fusion.conv_bn(self.conv3, self.bn3, z)
         shortcut = x if self.downsample is None else self.downsample(x)
         return self.relu(z + shortcut)
 

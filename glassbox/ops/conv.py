@@ -314,12 +314,14 @@ def wide_columns(xc: Any, n0: int, n1: int, m_max: int, kernel: Pair, padding: P
     return cols.reshape(c * kh * kw, m * oh * wp)
 
 
-def stride1_conv(xc: Any, w2: Any, kernel: Pair, padding: Padding2d, dilation: Pair) -> Any:
-    """Z = W ∗ X for a stride-1 convolution, channel-major in and out: xc (C, N, H, W) and
-    w2 = W as (out, C·kh·kw) give Z (out, N, OH, OW), contiguous.
+def stride1_conv(xc: Any, w2: Any, kernel: Pair, padding: Padding2d, dilation: Pair,
+                 bias: Any = None) -> Any:
+    """Z = W ∗ X (+ b) for a stride-1 convolution, channel-major in and out: xc (C, N, H, W)
+    and w2 = W as (out, C·kh·kw) give Z (out, N, OH, OW), contiguous.
 
     Per chunk of m samples: the widened columns (``wide_columns``), one GEMM
-    Z_wide = W · cols (out, m·OH·Wp), then the OW real columns of each row copied out.
+    Z_wide = W · cols (out, m·OH·Wp), then the OW real columns of each row copied out (and
+    the bias added there, while the chunk is in cache).
     """
     xp = backend.xp
     c, n, h, w = xc.shape
@@ -334,7 +336,11 @@ def stride1_conv(xc: Any, w2: Any, kernel: Pair, padding: Padding2d, dilation: P
         cols = wide_columns(xc, n0, n1, m_max, kernel, padding, dilation)
         z = workspace(("zwide",), (out_c, m_max * oh * wp), xc.dtype)[:, :cols.shape[1]]
         xp.matmul(w2, cols, out=z)
-        out[:, n0:n1] = z.reshape(out_c, n1 - n0, oh, wp)[..., :ow]
+        if bias is None:
+            out[:, n0:n1] = z.reshape(out_c, n1 - n0, oh, wp)[..., :ow]
+        else:
+            xp.add(z.reshape(out_c, n1 - n0, oh, wp)[..., :ow], bias.reshape(out_c, 1, 1, 1),
+                   out=out[:, n0:n1])
 
     run_chunks(work, chunks)
     return out
@@ -501,7 +507,8 @@ class Conv2d(Function):
                              x.shape[3] + sum(self.padding[1]))
         if self.wide:
             out = stride1_conv(xc, weight.reshape(out_c, -1), (kh, kw), self.padding,
-                               self.dilation).reshape(out_c, -1)
+                               self.dilation, bias).reshape(out_c, -1)
+            bias = None  # added per chunk
         elif self.chunked:
             out = xp.empty((out_c, n, oh * ow), dtype=x.dtype)
             w2 = weight.reshape(out_c, -1)
