@@ -42,8 +42,8 @@ def _array(v: Any) -> Any:
 def fold_bn(weight: Any, bias: Any, bn: BatchNorm2d) -> tuple[Any, Any]:
     """(a·W, a·b + c) as arrays: the filters and bias of the convolution that equals
     conv(W, b) followed by ``bn`` in eval mode."""
-    xp = backend.xp
     var, mean = _array(bn.running_var), _array(bn.running_mean)
+    xp = backend.array_module(var)  # called outside an op: the arrays' own module
     a = 1.0 / xp.sqrt(var + var.dtype.type(bn.eps))
     if bn.weight is not None:
         a = a * bn.weight.data
@@ -87,7 +87,7 @@ def conv_bn(conv: Module, bn: Module, x: Tensor, relu: Module | None = None) -> 
     out = F.conv2d(x, Tensor(weight, dtype=weight.dtype), Tensor(bias, dtype=bias.dtype), conv.stride, conv.padding, conv.dilation,
                    conv.groups, where=conv)
     if relu is not None:
-        xp = backend.xp
+        xp = backend.array_module(out.data)
         parallel.elementwise(lambda o, z: xp.maximum(z, 0, out=o), out.data, out.data)
     return out
 
