@@ -453,48 +453,53 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 
 def conv_transpose_args(in_hw: Any, kernel: Any, stride: Any, padding: Any, output_padding: Any,
-                        owner: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Check (stride, padding, output_padding) of a transposed conv and that the output is
-    non-empty; returns them as pairs."""
+                        owner: str, dilation: Any = 1
+                        ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Check (stride, padding, output_padding, dilation) of a transposed conv and that the
+    output is non-empty; returns them as pairs."""
     stride_hw = check.pair(stride=stride, where=owner)
     pads = check.pair(padding=padding, low=0, where=owner)
     out_pads = check.pair(output_padding=output_padding, low=0, where=owner)
-    if any(op >= s for op, s in zip(out_pads, stride_hw)):
+    dilation_hw = check.pair(dilation=dilation, where=owner)
+    if any(op >= s and op >= d for op, s, d in zip(out_pads, stride_hw, dilation_hw)):
         raise InvalidArgumentError(f"{owner}: output_padding {out_pads} must be smaller than the "
-                                   f"stride {stride_hw} in each direction")
+                                   f"stride {stride_hw} or the dilation {dilation_hw} in each direction")
     if in_hw is not None:
-        out = [_convt.conv_transpose_out_size(n, f, s, p, op)
-               for n, f, s, p, op in zip(in_hw, kernel, stride_hw, pads, out_pads)]
+        out = [_convt.conv_transpose_out_size(n, f, s, p, op, d)
+               for n, f, s, p, op, d in zip(in_hw, kernel, stride_hw, pads, out_pads, dilation_hw)]
         if min(out) < 1:
             raise ShapeError(
-                f"{owner}: output size (n − 1)·s − 2p + f + output_padding = {tuple(out)} is "
-                f"empty for input {tuple(in_hw)}, kernel {tuple(kernel)}, stride {stride_hw}, "
-                f"padding {pads}, output_padding {out_pads}")
-    return stride_hw, pads, out_pads
+                f"{owner}: output size (n − 1)·s − 2p + d·(f − 1) + 1 + output_padding = "
+                f"{tuple(out)} is empty for input {tuple(in_hw)}, kernel {tuple(kernel)}, stride "
+                f"{stride_hw}, padding {pads}, output_padding {out_pads}, dilation {dilation_hw}")
+    return stride_hw, pads, out_pads, dilation_hw
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
                      *, where: Where = None) -> Tensor:
-    """Transposed convolution of x (N, in, H, W) with weight (in, out, kh, kw), plus bias (out,).
+    """Transposed convolution of x (N, in, H, W) with weight (in, out/groups, kh, kw), plus
+    bias (out,).
 
-    The adjoint of ``conv2d`` with the same weight, stride and padding. Output size per side:
-    (n − 1)·s − 2p + f + output_padding, with output_padding < s.
+    The adjoint of ``conv2d`` with the same weight, stride, padding, dilation and groups.
+    Output size per side: (n − 1)·s − 2p + d·(f − 1) + 1 + output_padding, with
+    output_padding < s or < d.
     """
     owner = name_of(where, "conv_transpose2d")
     x = _as_tensor(input)
-    check.shape(weight, ndim=4, where=owner, name="weight", expected="(in, out, kh, kw)")
-    _unsupported(owner, dilation=dilation, groups=groups)
-    _check_image(x, owner, weight.shape[0])
-    stride_hw, pads, out_pads = conv_transpose_args(x.shape[2:], weight.shape[2:], stride, padding,
-                                                    output_padding, owner)
+    check.shape(weight, ndim=4, where=owner, name="weight", expected="(in, out/groups, kh, kw)")
+    groups = check.positive_int(groups=groups, where=owner)
+    in_c, out_c = weight.shape[0], weight.shape[1] * groups
+    _check_image(x, owner, in_c)
+    _conv.check_groups(in_c, out_c, groups, owner)
+    stride_hw, pads, out_pads, dilation_hw = conv_transpose_args(
+        x.shape[2:], weight.shape[2:], stride, padding, output_padding, owner, dilation)
     if bias is not None:
-        check.shape(bias, ndim=1, where=owner, name="bias", expected=f"({weight.shape[1]},)")
-        check.size(bias, dim=0, size=weight.shape[1], where=owner, name="bias",
-                   expected=f"shape ({weight.shape[1]},)")
+        check.shape(bias, ndim=1, where=owner, name="bias", expected=f"({out_c},)")
+        check.size(bias, dim=0, size=out_c, where=owner, name="bias", expected=f"shape ({out_c},)")
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return _convt.ConvTranspose2d.apply(*inputs, stride=stride_hw, padding=pads,
-                                        output_padding=out_pads)
+                                        output_padding=out_pads, dilation=dilation_hw, groups=groups)
 
 
 def pool_args(in_hw: Any, kernel_size: Any, stride: Any, padding: Any, owner: str
