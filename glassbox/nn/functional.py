@@ -391,7 +391,19 @@ def contrastive_loss(x1: Tensor, x2: Tensor, y: Any, margin: float = 1.0, reduct
     owner = name_of(where, "contrastive_loss")
     _reduction(reduction, owner)
     margin = check.number(margin=margin, low=0.0, low_open=True, where=owner)
-    return _metric.contrastive_loss(x1, x2, y, margin, reduction)
+    if len(x1.shape) != 2 or tuple(x1.shape) != tuple(x2.shape):
+        raise ShapeError(f"{owner}: x1 and x2 must both be (N, d), got shapes {tuple(x1.shape)} "
+                         f"and {tuple(x2.shape)}")
+    labels = y if isinstance(y, Tensor) else Tensor(_array(y))
+    if tuple(labels.shape) != (x1.shape[0],):
+        raise ShapeError(f"{owner}: y must hold one 0/1 label per pair, shape ({x1.shape[0]},), "
+                         f"got shape {tuple(labels.shape)}")
+    values = labels.data
+    if values.size and not bool(((values == 0) | (values == 1)).all()):
+        raise DataError(f"{owner}: y must be 0 (different) or 1 (same); got the values "
+                        f"{sorted(set(backend.to_host(values).ravel().tolist()))[:5]}")
+    return _metric.Contrastive.apply(_as_tensor(x1), _as_tensor(x2), labels, margin=margin,
+                                     reduction=reduction)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, *,
