@@ -44,18 +44,14 @@ def loss_and_logits(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -
 
     The loss is averaged exactly as ``training.evaluate`` does (batch means weighted by
     batch sizes), so it prints the same number ``glassbox train`` stored."""
-    from .. import nn
-    from ..core.grad_mode import no_grad
+    from .. import backend, nn
     from ..core.tensor import Tensor
 
+    logits = backend.to_numpy(nn.utils.inference(model, x, batch_size, where="evaluate"))
     loss_fn = nn.CrossEntropyLoss()
-    loss_sum, logits = 0.0, []
-    with model.eval_mode(), no_grad():
-        for i in range(0, len(x), batch_size):
-            out = model(Tensor(x[i:i + batch_size]))
-            loss_sum += loss_fn(out, Tensor(y[i:i + batch_size])).item() * len(out.data)
-            logits.append(np.asarray(out.data))
-    return loss_sum / len(x), np.concatenate(logits)
+    loss_sum = sum(loss_fn(Tensor(logits[i:i + batch_size]), Tensor(y[i:i + batch_size])).item()
+                   * len(logits[i:i + batch_size]) for i in range(0, len(x), batch_size))
+    return loss_sum / len(x), logits
 
 
 def write_report(folder: Path, summary: dict[str, Any], cm: np.ndarray, x: np.ndarray,
