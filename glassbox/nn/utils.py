@@ -90,7 +90,7 @@ def inference(model: Any, x: Any, batch_size: int = 1000, *, where: str = "infer
             outputs.append(out.data if isinstance(out, Tensor) else backend.xp.asarray(out))
     if not outputs:
         raise DataError(f"{where}: got no inputs")
-    return outputs[0] if len(outputs) == 1 else backend.xp.concatenate(outputs)
+    return outputs[0] if len(outputs) == 1 else backend.array_module(outputs[0]).concatenate(outputs)
 
 
 def record_calls(model: Any, x: Any, leaves_only: bool = False) -> tuple[list[tuple[Any, Any, Any]], Any]:
