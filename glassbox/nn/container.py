@@ -207,12 +207,11 @@ class ParameterList(Module):
 class Flatten(Module):
     """Flattens dimensions ``start_dim`` … ``end_dim`` into one: (N, C, H, W) → (N, C·H·W) by default."""
 
+    __constants__ = ("start_dim", "end_dim")
+
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
         return F.flatten(x, self.start_dim, self.end_dim, where=self)
-
-    def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
