@@ -8,7 +8,9 @@ from typing import Any, Iterable, Iterator, Mapping
 from .. import validate as check
 from ..core.tensor import Tensor
 from ..errors import GlassboxTypeError
+from ..core.grad_mode import is_grad_enabled
 from . import functional as F
+from . import fusion
 from .module import Module
 from .parameter import Parameter
 
@@ -30,9 +32,18 @@ class Sequential(Module):
                 self.add_module(str(i), _module(layer, "Sequential", i))
 
     def forward(self, x: Any) -> Any:
-        for name, layer in self._modules.items():
+        names, layers = list(self._modules), list(self._modules.values())
+        fuse = not is_grad_enabled()  # inference: Conv2d → BatchNorm2d (→ ReLU) as one conv
+        i = 0
+        while i < len(layers):
+            name, layer = names[i], layers[i]
+            run = fusion.fusable_run(layers, i) if fuse else 0
             try:
-                x = layer(x)
+                if run:
+                    x = fusion.conv_bn(layer, layers[i + 1], x, layers[i + 2] if run == 3 else None)
+                else:
+                    x = layer(x)
+                i += max(run, 1)
             except (ValueError, TypeError) as exc:
                 if getattr(exc, "_glassbox_located", False):
                     raise
