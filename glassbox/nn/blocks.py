@@ -71,20 +71,9 @@ class ResidualBlock(_Residual):
         self.bn2 = BatchNorm2d(out_channels, dtype=dtype)
         self.add_module("downsample", _downsample(in_channels, out_channels, stride, dtype))
 
-<<<<<<< HEAD
     def forward(self, x: Tensor) -> Tensor:  # conv_bn: one fused conv at inference
         z = fusion.conv_bn(self.conv1, self.bn1, x, self.relu)
-        z = fusion.conv_bn(self.conv2, self.bn2, z)
-        shortcut = x if self.downsample is None else self.downsample(x)
-        return self.relu(z + shortcut)
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
-=======
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.relu(self.bn1(self.conv1(x)))
-        return self._add_shortcut(self.bn2(self.conv2(z)), x)
->>>>>>> main
+        return self._add_shortcut(fusion.conv_bn(self.conv2, self.bn2, z), x)
 
 
 BasicBlock = ResidualBlock
@@ -119,22 +108,10 @@ class Bottleneck(_Residual):
         self.relu = ReLU()
         self.add_module("downsample", _downsample(in_channels, out_channels, stride, dtype))
 
-<<<<<<< HEAD
     def forward(self, x: Tensor) -> Tensor:  # conv_bn: one fused conv at inference
         z = fusion.conv_bn(self.conv1, self.bn1, x, self.relu)
         z = fusion.conv_bn(self.conv2, self.bn2, z, self.relu)
-        z = fusion.conv_bn(self.conv3, self.bn3, z)
-        shortcut = x if self.downsample is None else self.downsample(x)
-        return self.relu(z + shortcut)
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
-=======
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.relu(self.bn1(self.conv1(x)))
-        z = self.relu(self.bn2(self.conv2(z)))
-        return self._add_shortcut(self.bn3(self.conv3(z)), x)
->>>>>>> main
+        return self._add_shortcut(fusion.conv_bn(self.conv3, self.bn3, z), x)
 
 
 class _ConvReLU(Module):
