@@ -759,13 +759,18 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, *,
               where: Where = None) -> Tensor:
     """Rows of the (num_embeddings, d) table ``weight`` for integer indices of any shape:
-    output (*, d). ``padding_idx``'s row gets no gradient."""
+    output (*, d). ``padding_idx``'s row gets no gradient.
+
+    ``max_norm`` c: the used rows whose ``norm_type``-norm exceeds c are first rescaled to
+    norm c **in place** (PyTorch's semantics; outside the graph). ``scale_grad_by_freq``:
+    each row's gradient is divided by how often its index occurs in ``input``.
+    """
     owner = name_of(where, "embedding")
     check.shape(weight, ndim=2, where=owner, name="weight", expected="(num_embeddings, embedding_dim)")
-    for name, value, default in (("max_norm", max_norm, None), ("scale_grad_by_freq", scale_grad_by_freq, False),
-                                 ("sparse", sparse, False)):
-        if value != default:
-            raise InvalidArgumentError(f"{owner}: `{name}` is not implemented. Received: {name}={value!r}")
+    scale_grad_by_freq = check.boolean(scale_grad_by_freq=scale_grad_by_freq, where=owner)
+    if sparse:
+        raise InvalidArgumentError(f"{owner}: `sparse` gradients are not implemented (the "
+                                   f"gradient is a dense table). Received: sparse={sparse!r}")
     indices = _array(input)
     num = weight.shape[0]
     if indices.dtype.kind not in "iu":
@@ -775,7 +780,13 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
         raise DataError(f"{owner}: index {int(bad)} is outside [0, {num}) for a table of {num} embeddings")
     if padding_idx is not None:
         padding_idx = check.integer(padding_idx=padding_idx, low=-num, high=num - 1, where=owner) % num
-    return _embedding.Embedding.apply(weight, indices=indices, padding_idx=padding_idx)
+    if max_norm is not None:
+        max_norm = check.number(max_norm=max_norm, low=0.0, where=owner)
+        norm_type = check.number(norm_type=norm_type, low=0.0, low_open=True, finite=False, where=owner)
+        if indices.size and _embedding.renorm_rows_(weight.data, indices, max_norm, norm_type):
+            weight._bump_version()  # changed in place: a graph that saved it must not backprop
+    return _embedding.Embedding.apply(weight, indices=indices, padding_idx=padding_idx,
+                                      scale_grad_by_freq=scale_grad_by_freq)
 
 
 # ============================================================================== dropout
