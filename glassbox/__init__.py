@@ -11,8 +11,10 @@ forward and backward side by side), ``nn`` (layers, losses, init), ``optim``, ``
 ``training`` (fit, callbacks, checkpoints), ``models`` (the zoo), ``cli``.
 """
 from .allocator import tune_on_import as _tune_allocator
+from .blas_tuning import tune_on_import as _tune_blas
 
 _tune_allocator()  # reuse freed array memory across training steps (see allocator.py)
+_tune_blas()  # AVX-512 GEMM kernels where NumPy's OpenBLAS misreads the CPU (see blas_tuning.py)
 
 from . import backend, cuda, data, models, nn, optim, training  # noqa: E402
 from .core import (

@@ -187,8 +187,9 @@ def _conv2d(w: _Walker, m: nn.Conv2d, in_shape: tuple, out_shape: tuple) -> Line
     l = w.l
     c_in, h, wd = in_shape
     c_out, oh, ow = out_shape
-    (fh, fw), (sh, sw) = m.kernel_size, m.stride
-    (pt, pb), (pl, pr) = _conv.resolve_padding(m.padding, (h, wd), m.kernel_size, m.stride, repr(m))
+    (fh, fw), (sh, sw), (dh, dw) = m.kernel_size, m.stride, m.dilation
+    (pt, pb), (pl, pr) = _conv.resolve_padding(m.padding, (h, wd), m.kernel_size, m.stride, repr(m),
+                                               m.dilation)
     z = f"Z[{l}]"
     w.symbol = z
     bias = m.bias is not None
@@ -196,9 +197,9 @@ def _conv2d(w: _Walker, m: nn.Conv2d, in_shape: tuple, out_shape: tuple) -> Line
            + f"    ({c_out} filters of {fh}×{fw}×{c_in}; ∗ slides each over {x}, stride {sh}, padding {pt})",
            f"W[{l}] is {tuple(m.weight.shape)} (n_C, n_C_prev, f, f)"
            + (f", b[{l}] ({c_out},)" if bias else ", no bias"),
-           _size_line("n_H", h, pt + pb, fh, sh, oh)]
-    if (wd, pl + pr, fw, sw) != (h, pt + pb, fh, sh):
-        fwd.append(_size_line("n_W", wd, pl + pr, fw, sw, ow))
+           _size_line("n_H", h, pt + pb, fh, sh, oh, d=dh)]
+    if (wd, pl + pr, fw, sw, dw) != (h, pt + pb, fh, sh, dh):
+        fwd.append(_size_line("n_W", wd, pl + pr, fw, sw, ow, d=dw))
     else:
         fwd.append(f"n_W = {ow} likewise")
     fwd.append(f"{x} {_volume(in_shape)} → {z} {_volume(out_shape)}")
@@ -288,11 +289,11 @@ def _pool(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
                                                            m.padding, repr(m))
     is_max = isinstance(m, nn.MaxPool2d)
     kind = "max" if is_max else "average"
-    same = (wd, fw, sw, pl + pr) == (h, fh, sh, pt + pb)
+    same = (wd, fw, sw, pl + pr, ow) == (h, fh, sh, pt + pb, oh)
     fwd = [f"{p_sym} = {kind} of each {fh}×{fw} window of {x}, stride {sh}    (no parameters)",
-           _size_line("n_H", h, pt + pb, fh, sh, oh) + (f";  n_W = {ow} likewise" if same else "")]
+           _size_line("n_H", h, pt + pb, fh, sh, oh, m.ceil_mode) + (f";  n_W = {ow} likewise" if same else "")]
     if not same:
-        fwd.append(_size_line("n_W", wd, pl + pr, fw, sw, ow))
+        fwd.append(_size_line("n_W", wd, pl + pr, fw, sw, ow, m.ceil_mode))
     fwd.append(f"{x} {_volume(in_shape)} → {p_sym} {_volume(out_shape)}    (n_C = {c} stays)")
     if is_max:
         bwd = [f"{_d(x)} = d{p_sym} sent to the position of each window's maximum, 0 elsewhere"]
@@ -344,9 +345,22 @@ def _zero_pad(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
             [f"{_d(x)} = d{out} without its {p}-pixel border"] if x != "X" else [])
 
 
-def _size_line(axis: str, n: int, pad_total: int, f: int, s: int, out: int) -> str:
+def _size_line(axis: str, n: int, pad_total: int, f: int, s: int, out: int, ceil: bool = False,
+               d: int = 1) -> str:
+    """The output-size formula with the numbers put in: ⌊(n + 2p − f)/s⌋ + 1, rounded up with
+    ``ceil`` (pooling's ceil_mode), f → d·(f − 1) + 1 with dilation d."""
     p = f"{pad_total // 2}" if pad_total % 2 == 0 else f"{pad_total}/2"
-    return f"{axis} = ⌊({axis}_prev + 2p − f)/s⌋ + 1 = ⌊({n} + 2·{p} − {f})/{s}⌋ + 1 = {out}"
+    left, right = ("⌈", "⌉") if ceil else ("⌊", "⌋")
+    if d == 1:
+        symbols, numbers = f"{axis}_prev + 2p − f", f"{n} + 2·{p} − {f}"
+    else:
+        symbols, numbers = f"{axis}_prev + 2p − d·(f − 1) − 1", f"{n} + 2·{p} − {d}·({f} − 1) − 1"
+    span = n + pad_total - d * (f - 1) - 1
+    value = (-(-span // s) if ceil else span // s) + 1
+    text = f"{axis} = {left}({symbols})/s{right} + 1 = {left}({numbers})/{s}{right} + 1 = {value}"
+    if value != out:  # ceil_mode: PyTorch drops a last window that would start in the padding
+        text += f" − 1 = {out}    (the last window would start in the padding: dropped)"
+    return text
 
 
 def _loss_lines(loss: str, z: str, shape: tuple) -> tuple[list[str], list[str]]:

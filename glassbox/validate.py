@@ -144,6 +144,15 @@ def boolean(*, where: str | None = None, **kwargs: Any) -> bool:
     return bool(value)
 
 
+def identifier(*, where: str | None = None, expected: str = "a Python identifier",
+               **kwargs: Any) -> str:
+    """A string that is a Python identifier (a name that can become an attribute)."""
+    name, value = _one(kwargs, "identifier")
+    if not isinstance(value, str) or not value.isidentifier():
+        raise invalid(name, expected, value, where)
+    return value
+
+
 def axis(dim: Any, ndim: int, where: str | None = None, name: str = "dim") -> int:
     """A dimension index in [-ndim, ndim - 1], returned non-negative (PyTorch's rule)."""
     if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
@@ -178,15 +187,22 @@ def shape(x: Any, *, ndim: int | Sequence[int] | None = None, where: str | None 
 
 
 # -- helpers for layers (nn.functional) --------------------------------------------------
+def ints(*, length: int, where: str | None = None, low: int = 0, expected: str | None = None,
+         **kwargs: Any) -> tuple[int, ...]:
+    """An int (repeated) or ``length`` ints, each >= ``low``: ``padding=1`` → (1, 1, 1, 1)."""
+    name, value = _one(kwargs, "ints")
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * length
+    if len(items) != length or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                       and v >= low for v in items):
+        raise invalid(name, expected or f"an integer >= {low} or {length} of them", value, where)
+    return tuple(int(v) for v in items)
+
+
 def pair(*, where: str | None = None, low: int = 1, **kwargs: Any) -> tuple[int, int]:
     """An int or a pair of ints, as (height, width), each >= ``low``: ``kernel_size=3`` → (3, 3)."""
     name, value = _one(kwargs, "pair")
-    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    expected = f"an integer >= {low} or a pair of them"
-    if len(items) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                                  and v >= low for v in items):
-        raise invalid(name, expected, value, where)
-    return int(items[0]), int(items[1])
+    return ints(length=2, low=low, where=where, expected=f"an integer >= {low} or a pair of them",
+                **{name: value})  # type: ignore[return-value]
 
 
 def size(x: Any, *, dim: int, size: int, where: str | None = None, name: str = "input",

@@ -19,3 +19,22 @@ if "GLASSBOX_DATA" not in os.environ and _shared.is_dir():
 
 settings.register_profile("glassbox", deadline=None, max_examples=15)
 settings.load_profile("glassbox")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """glassbox.parallel's pool with two threads, as with OPENBLAS_NUM_THREADS=2, and no
+    size threshold, so even test-sized arrays are split."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from glassbox import parallel
+
+    pool = ThreadPoolExecutor(2)
+    monkeypatch.setattr(parallel, "worker_pool", lambda: pool)
+    monkeypatch.setitem(parallel._state, "threads", 2)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    yield pool
+    pool.shutdown()

@@ -13,9 +13,11 @@ import numpy as np
 import glassbox as gb
 
 
-def t64(a: Any, grad: bool = True) -> gb.Tensor:
-    """A float64 Tensor (requires grad by default), the dtype gradient checks need."""
-    return gb.Tensor(np.asarray(a, dtype=np.float64), requires_grad=grad, dtype=np.float64)
+def t64(a: Any, grad: bool = True, *, requires_grad: bool | None = None) -> gb.Tensor:
+    """A float64 Tensor, the dtype gradient checks need; it requires grad unless ``grad`` (or
+    PyTorch's spelling ``requires_grad``) is False."""
+    wants_grad = grad if requires_grad is None else requires_grad
+    return gb.Tensor(np.asarray(a, dtype=np.float64), requires_grad=wants_grad, dtype=np.float64)
 
 
 def away_from_kinks(shape: Sequence[int], seed: int = 0, kinks: Sequence[float] = (0.0,),

@@ -554,6 +554,17 @@ def test_validate_helpers_name_the_argument():
     raises(AxisError, lambda: check.axis(3, 2, where="softmax"), "softmax", "got 3")
     raises(InvalidArgumentError, lambda: check.sequence(length=2, each=check.number, betas=(1,), where="Adam"),
            "Adam", "betas=(1,)")
+    raises(InvalidArgumentError, lambda: check.identifier(task="a-b", where="MultiHead"),
+           "MultiHead", "`task`, expected a Python identifier", "task='a-b'")
+    raises(InvalidArgumentError, lambda: check.identifier(task=3), "task=3")
+    assert check.identifier(task="digits") == "digits"
+    assert check.ints(padding=2, length=4) == (2, 2, 2, 2)
+    assert check.ints(padding=(1, 2, 3, np.int64(4)), length=4) == (1, 2, 3, 4)
+    for bad in ((1, 2, 3), (1, -1, 0, 0), (1.0, 1, 1, 1), True):
+        raises(InvalidArgumentError, lambda: check.ints(padding=bad, length=4, where="ZeroPad2d"),
+               "ZeroPad2d", "`padding`, expected an integer >= 0 or 4 of them", f"padding={bad!r}")
+    raises(InvalidArgumentError, lambda: check.pair(stride=0, where="Conv2d"),
+           "Conv2d", "an integer >= 1 or a pair of them", "stride=0")
 
 
 # ------------------------------------------------------------ half-done operations

@@ -63,6 +63,22 @@ def test_padding_stride_batch_norm_and_avg_pool():
     assert "dZ̃[2] = 2·(Ŷ − Y)" in text
 
 
+def test_output_size_lines_honour_ceil_mode_and_dilation():
+    """The size line states the formula the layer really used, and its result is the shape
+    the layer really produced."""
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, dilation=2), nn.ReLU(),
+                          nn.MaxPool2d(2, ceil_mode=True), nn.ReLU(),
+                          nn.AvgPool2d(2, stride=2, padding=1, ceil_mode=True), nn.ReLU(),
+                          nn.MaxPool2d(2))
+    text = text_of(model, (1, 11, 11))
+    assert "⌊(n_H_prev + 2p − d·(f − 1) − 1)/s⌋ + 1 = ⌊(11 + 2·1 − 2·(3 − 1) − 1)/1⌋ + 1 = 9" in text
+    assert "⌈(n_H_prev + 2p − f)/s⌉ + 1 = ⌈(9 + 2·0 − 2)/2⌉ + 1 = 5;  n_W = 5 likewise" in text
+    # 5 + 2·1 − 2 = 5: ⌈5/2⌉ + 1 = 4, but the 4th window would start in the padding: 3
+    assert "⌈(5 + 2·1 − 2)/2⌉ + 1 = 4 − 1 = 3    (the last window would start in the padding" in text
+    assert "⌊(3 + 2·0 − 2)/2⌋ + 1 = 1" in text  # floor mode unchanged
+    assert model(__import__("glassbox").zeros(1, 1, 11, 11)).shape == (1, 2, 1, 1)
+
+
 def test_errors():
     with pytest.raises(ValueError, match="explain: the forward pass of Sequential on one sample of shape"):
         explain(models.lenet5(), (1, 5, 5), print_fn=None)

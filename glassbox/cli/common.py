@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-DATASETS = ("mnist", "fashion-mnist")
 from ..tune.objective import OPTIMIZERS  # the same update rules as `glassbox tune`
+
+DATASETS = ("mnist", "fashion-mnist")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 
 # Peak learning rates that work for the default MLP on MNIST with batch 32 and the
@@ -20,6 +21,21 @@ DEFAULT_LR = {
     "adagrad": 0.02, "rmsprop": 1e-3, "adam": 3e-3, "adamw": 3e-3,
 }
 DEFAULT_MOMENTUM = 0.9
+
+
+CHECKPOINT_HELP = "a checkpoint.npz file (or a run folder)"
+
+
+def add_subcommand(subparsers: Any, name: str, run: Any, help: str, description: str,
+                   checkpoint: str | None = None) -> argparse.ArgumentParser:
+    """The parser of ``glassbox NAME`` (with the shared ``Formatter``), dispatching to ``run``;
+    ``checkpoint`` (its help text) adds the positional CHECKPOINT of the sub-commands that
+    load a trained model."""
+    p = subparsers.add_parser(name, help=help, description=description, formatter_class=Formatter)
+    p.set_defaults(func=run)
+    if checkpoint is not None:
+        p.add_argument("checkpoint", metavar="CHECKPOINT", help=checkpoint)
+    return p
 
 
 class CliError(Exception):

@@ -8,20 +8,18 @@ from typing import Any
 
 import numpy as np
 
-from .common import CliError, Formatter
+from .common import CliError, add_subcommand
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "detect", help="detect digits in a grey PNG with a trained detector checkpoint",
-        formatter_class=Formatter,
+    p = add_subcommand(
+        subparsers, "detect", run, help="detect digits in a grey PNG with a trained detector checkpoint",
         description="Load a detector saved by examples/detect_digits.py, run it on a grey PNG "
                     "(light digits on a dark background, like MNIST; a mostly light image is "
                     "inverted), print each detection (class, score, box in the image's pixels) "
                     "and save a copy of the image with the boxes drawn.\n\nAn image of another "
                     "size is scaled so its longer side fits the detector's canvas and padded "
-                    "with black at the bottom/right.")
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="detector checkpoint (.npz)")
+                    "with black at the bottom/right.", checkpoint="detector checkpoint (.npz)")
     p.add_argument("image", metavar="IMAGE", help="grey (or RGB, averaged) PNG image")
     p.add_argument("--out", default=None, metavar="PNG",
                    help="where to draw the detections (default: IMAGE_detections.png beside IMAGE)")
@@ -30,7 +28,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--iou", type=float, default=0.5, help="IoU threshold of non-max suppression")
     p.add_argument("--max-detections", type=int, default=20, metavar="K",
                    help="report at most the K best-scored boxes")
-    p.set_defaults(func=run)
     return p
 
 

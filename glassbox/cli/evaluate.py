@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import DATASETS, CliError, Formatter, load_dataset, load_model
+from .common import CHECKPOINT_HELP, DATASETS, CliError, add_subcommand, load_dataset, load_model
 
 from ..data.mnist import CLASS_NAMES
 
@@ -21,11 +21,11 @@ FASHION_CLASSES = CLASS_NAMES["fashion-mnist"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "evaluate", help="test loss and accuracy of a saved checkpoint", formatter_class=Formatter,
+    p = add_subcommand(
+        subparsers, "evaluate", run, help="test loss and accuracy of a saved checkpoint",
         description="Rebuild the model stored in CHECKPOINT (written by `glassbox train`), load "
-                    "its weights and print its loss and accuracy on the test set.")
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint.npz file (or a run folder)")
+                    "its weights and print its loss and accuracy on the test set.",
+        checkpoint=CHECKPOINT_HELP)
     p.add_argument("--dataset", default=None, choices=DATASETS,
                    help="dataset to test on (default: the one the model was trained on)")
     p.add_argument("--data", metavar="DIR", default=None,
@@ -36,7 +36,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="write report.json (classification report, error analysis, confusion "
                         "matrix) and, with matplotlib, confusion_matrix.png and misclassified.png here")
     p.add_argument("--top-pairs", type=int, default=5, help="how many most-confused pairs to print")
-    p.set_defaults(func=run)
     return p
 
 
@@ -45,18 +44,14 @@ def loss_and_logits(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -
 
     The loss is averaged exactly as ``training.evaluate`` does (batch means weighted by
     batch sizes), so it prints the same number ``glassbox train`` stored."""
-    from .. import nn
-    from ..core.grad_mode import no_grad
+    from .. import backend, nn
     from ..core.tensor import Tensor
 
+    logits = backend.to_numpy(nn.utils.inference(model, x, batch_size, where="evaluate"))
     loss_fn = nn.CrossEntropyLoss()
-    loss_sum, logits = 0.0, []
-    with model.eval_mode(), no_grad():
-        for i in range(0, len(x), batch_size):
-            out = model(Tensor(x[i:i + batch_size]))
-            loss_sum += loss_fn(out, Tensor(y[i:i + batch_size])).item() * len(out.data)
-            logits.append(np.asarray(out.data))
-    return loss_sum / len(x), np.concatenate(logits)
+    loss_sum = sum(loss_fn(Tensor(logits[i:i + batch_size]), Tensor(y[i:i + batch_size])).item()
+                   * len(logits[i:i + batch_size]) for i in range(0, len(x), batch_size))
+    return loss_sum / len(x), logits
 
 
 def write_report(folder: Path, summary: dict[str, Any], cm: np.ndarray, x: np.ndarray,

@@ -4,12 +4,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import Formatter, add_model_arguments, model_from_args, parse_int_list
+from .common import add_model_arguments, add_subcommand, model_from_args, parse_int_list
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "explain", formatter_class=Formatter,
+    p = add_subcommand(
+        subparsers, "explain", run,
         help="print a model's forward formulas and the gradients backprop computes",
         description="Print, layer by layer, the formula of the forward pass and the gradients "
                     "backpropagation computes, in the course notes' notation (Z[l] = W[l]·A[l-1] "
@@ -17,7 +17,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_model_arguments(p)
     p.add_argument("--loss", default="cross-entropy", choices=("cross-entropy", "mse", "none"),
                    help="the loss after the last layer")
-    p.set_defaults(func=run)
     return p
 
 

@@ -17,25 +17,23 @@ from typing import Any
 
 import numpy as np
 
-from .common import CliError, Formatter, parse_int_list
+from .common import CHECKPOINT_HELP, CliError, add_subcommand, parse_int_list
 
 FORMATS = ("onnx", "safetensors")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "export", help="write a checkpoint's model as ONNX or its weights as safetensors",
-        formatter_class=Formatter,
+    p = add_subcommand(
+        subparsers, "export", run, help="write a checkpoint's model as ONNX or its weights as safetensors",
         description="Rebuild the model stored in CHECKPOINT (written by `glassbox train`) and "
                     "write it as an ONNX file (run it with onnxruntime) or its weights as a "
-                    ".safetensors file (load it in PyTorch with safetensors.torch.load_file).")
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint.npz file (or a run folder)")
+                    ".safetensors file (load it in PyTorch with safetensors.torch.load_file).",
+        checkpoint=CHECKPOINT_HELP)
     p.add_argument("--format", required=True, choices=FORMATS, help="what to write")
     p.add_argument("-o", "--output", metavar="FILE", default=None,
                    help="file to write (default: next to the checkpoint, model.onnx / model.safetensors)")
     p.add_argument("--input-shape", metavar="C,H,W", default=None,
                    help="shape of one input for the ONNX trace (default: the training images' shape)")
-    p.set_defaults(func=run)
     return p
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 
-from .common import CliError, Formatter
+from .common import CliError, add_subcommand
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "lesson", formatter_class=Formatter,
+    p = add_subcommand(
+        sub, "lesson", run,
         help="run one of the course's experiments and print what it shows",
         description="Run a lesson: an experiment from the course notes, measured and (with "
                     "the plot extra) plotted. 'glassbox lesson list' shows them all.")
@@ -16,7 +16,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="a small version that runs in seconds")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="write the lesson's PNG figures here (needs matplotlib)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

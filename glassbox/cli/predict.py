@@ -13,19 +13,17 @@ import json
 import sys
 from typing import Any
 
-from .common import CliError, Formatter
+from .common import CHECKPOINT_HELP, CliError, add_subcommand
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("predict", help="classify PNG/JPEG/.npy images with a checkpoint",
-                              description=__doc__.split("\n\n", 1)[1], formatter_class=Formatter)
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint.npz file (or a run folder)")
+    p = add_subcommand(subparsers, "predict", run, help="classify PNG/JPEG/.npy images with a checkpoint",
+                       description=__doc__.split("\n\n", 1)[1], checkpoint=CHECKPOINT_HELP)
     p.add_argument("inputs", metavar="FILE_OR_DIR", nargs="+", help="image files or folders of them")
     p.add_argument("--top", type=int, default=1, metavar="K", help="show the K most probable classes")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                    help="invert dark-on-light images: auto decides from the border's brightness")
-    p.set_defaults(func=run)
     return p
 
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import Formatter, adaptation_note, add_model_arguments, model_from_args, parse_int_list
+from .common import adaptation_note, add_subcommand, add_model_arguments, model_from_args, parse_int_list
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "summary", help="print a model's layers, output shapes and parameter counts",
-        formatter_class=Formatter,
+    p = add_subcommand(
+        subparsers, "summary", run, help="print a model's layers, output shapes and parameter counts",
         description="Print the layer table of a model from the zoo (e.g. mlp, lenet5, cnn, "
                     "resnet-small) or of the model saved in a checkpoint file.")
     add_model_arguments(p)
-    p.set_defaults(func=run)
     return p
 
 

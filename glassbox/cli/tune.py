@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import DATASETS, CliError, Formatter, load_dataset, model_config
+from .common import DATASETS, CliError, add_subcommand, load_dataset, model_config
 
 DESCRIPTION = """\
 Search hyperparameters by random search: each trial draws a configuration, trains the
@@ -28,8 +28,8 @@ Writes <out>/results.json (every trial, sorted, with its history), <out>/results
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     from ..tune import KEEP, OPTIMIZERS
 
-    p = subparsers.add_parser("tune", help="search hyperparameters (random / coarse-to-fine)",
-                              description=DESCRIPTION, formatter_class=Formatter)
+    p = add_subcommand(subparsers, "tune", run, help="search hyperparameters (random / coarse-to-fine)",
+                       description=DESCRIPTION)
     p.add_argument("--dataset", default="mnist", choices=DATASETS, help="which dataset")
     p.add_argument("--data", metavar="DIR", default=None,
                    help="folder holding the four IDX files, or <dataset>/ inside it "
@@ -54,7 +54,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--keep", default="best", choices=KEEP,
                    help="which trials' checkpoints to keep on disk")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the table and the result")
-    p.set_defaults(func=run)
     return p
 
 

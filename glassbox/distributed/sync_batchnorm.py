@@ -27,6 +27,7 @@ import numpy as np
 
 from ..core.tensor import Tensor
 from ..errors import ShapeError
+from ..nn.functional import _update_running
 from ..nn.module import Module
 from ..nn.normalization import _BatchNorm
 from ..ops.normalization import BatchNorm as _BatchNormFn
@@ -75,17 +76,20 @@ class SyncBatchNormFunction(_BatchNormFn):
 class SyncBatchNorm(_BatchNorm):
     """Batch norm over (N, C, ...) inputs with statistics synchronized across the ranks.
 
-    Args: as ``BatchNorm2d`` (``num_features``, ``eps``, ``momentum``, ``affine``, ``dtype``),
-    plus ``process_group``: an mpi4py communicator (default ``MPI.COMM_WORLD``).
+    Args: as ``BatchNorm2d`` (``num_features``, ``eps``, ``momentum`` — None for the
+    cumulative average —, ``affine``, ``track_running_stats``, ``dtype``), plus
+    ``process_group``: an mpi4py communicator (default ``MPI.COMM_WORLD``).
     Convert an existing model with ``SyncBatchNorm.convert_sync_batchnorm(model)``.
     """
 
     _expected_ndim = (2, 3, 4, 5)
     _shape_text = "(N, {C}, ...)"
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, process_group: Any = None, dtype: type = np.float32) -> None:
-        super().__init__(num_features, eps=eps, momentum=momentum, affine=affine, dtype=dtype)
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, process_group: Any = None,
+                 dtype: type = np.float32) -> None:
+        super().__init__(num_features, eps=eps, momentum=momentum, affine=affine,
+                         track_running_stats=track_running_stats, dtype=dtype)
         object.__setattr__(self, "process_group", process_group)
 
     def _group(self) -> Any:
@@ -113,12 +117,10 @@ class SyncBatchNorm(_BatchNorm):
                              f"ranks, got input of shape {tuple(x.shape)} on this rank")
         mean = stats[:c] / count
         var = np.maximum(stats[c:2 * c] / count - mean * mean, 0.0)
-        self.num_batches_tracked += 1  # PyTorch's count of training batches
-        m = self.momentum
-        self.running_mean *= 1.0 - m
-        self.running_mean += (m * mean).astype(self.running_mean.dtype)
-        self.running_var *= 1.0 - m
-        self.running_var += (m * count / (count - 1) * var).astype(self.running_var.dtype)
+        # the one running-average update of F.batch_norm (momentum, or 1/t when None), with the
+        # global statistics and count; num_batches_tracked counts the training batches
+        _update_running(self.running_mean, self.running_var, mean, var, count, self.momentum,
+                        self.num_batches_tracked)
         inputs = [x] + [t for t in (self.weight, self.bias) if t is not None]
         return SyncBatchNormFunction.apply(
             *inputs, mean=mean.astype(data.dtype), var=var.astype(data.dtype), eps=self.eps,
@@ -130,13 +132,17 @@ class SyncBatchNorm(_BatchNorm):
         the order of the containers) by a ``SyncBatchNorm`` holding the same parameters and
         running statistics; returns the module (a new one if ``module`` itself is a BN)."""
         if isinstance(module, _BatchNorm) and not isinstance(module, cls):
+            tracked = module.track_running_stats
+            some = module.running_mean if tracked else module.weight
+            dtype = (some.dtype if some is not None else np.dtype(np.float32)).type
             sync = cls(module.num_features, module.eps, module.momentum, module.affine,
-                       process_group, dtype=module.running_mean.dtype.type)
+                       track_running_stats=tracked, process_group=process_group, dtype=dtype)
             if module.affine:
                 sync.weight, sync.bias = module.weight, module.bias
-            sync.running_mean[...] = module.running_mean
-            sync.running_var[...] = module.running_var
-            sync.num_batches_tracked[...] = module.num_batches_tracked
+            if tracked:
+                sync.running_mean[...] = module.running_mean
+                sync.running_var[...] = module.running_var
+                sync.num_batches_tracked[...] = module.num_batches_tracked
             sync.train(module.training)
             return sync
         for name, child in list(module._modules.items()):

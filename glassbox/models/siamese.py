@@ -187,39 +187,8 @@ class BalancedBatchSampler:
 
 
 # ------------------------------------------------------------------ training on few classes
-def supervised_contrastive_loss(embeddings: Tensor, labels: Any, temperature: float = 0.1) -> Tensor:
-    """Supervised contrastive (SupCon) loss of a batch of unit-norm (M, d) embeddings zᵢ:
-
-        ℓᵢ = −(1/|P(i)|) Σ_{p ∈ P(i)} log( exp(zᵢ·z_p/τ) / Σ_{a ≠ i} exp(zᵢ·z_a/τ) ),
-
-    P(i) = the other rows with label i's label; the loss is the mean of ℓᵢ over all rows.
-    Every row is pulled towards all its positives and pushed from every other row at once
-    (a softmax over the batch, not one triplet), which trains better than batch-hard triplets
-    on small data. With labels = instance ids of two augmented views of each image it is
-    the NT-Xent loss of SimCLR. Built from matmul, log-softmax, products and sums.
-    """
-    xp = backend.xp
-    if embeddings.ndim != 2:
-        raise ValueError(f"supervised_contrastive_loss: embeddings must be (M, d), got "
-                         f"{tuple(embeddings.shape)}")
-    if not temperature > 0:
-        raise ValueError(f"supervised_contrastive_loss: temperature must be > 0, got {temperature!r}")
-    m = embeddings.shape[0]
-    y = labels.data if isinstance(labels, Tensor) else xp.asarray(labels)
-    if y.shape != (m,):
-        raise ValueError(f"supervised_contrastive_loss: expected one label per embedding, "
-                         f"shape ({m},), got {y.shape}")
-    eye = xp.eye(m, dtype=bool)
-    pos = (y[:, None] == y[None, :]) & ~eye
-    has = pos.sum(axis=1)
-    if not has.any():
-        raise ValueError("supervised_contrastive_loss: no row has a positive (another row with "
-                         "its label) in this batch")
-    dtype = embeddings.dtype
-    # a row is never its own candidate: −10⁴/τ·τ-scaled logits give it weight e^(−10⁴) ≈ 0
-    logits = (embeddings @ embeddings.T) * (1.0 / temperature) + xp.where(eye, -1e4, 0).astype(dtype)
-    weights = (pos / xp.maximum(has, 1)[:, None]).astype(dtype)  # 1/|P(i)| on positives
-    return -((logits.log_softmax(axis=1) * weights).sum()) * (1.0 / int((has > 0).sum()))
+# moved to nn.functional (its computation and checks live there); this name stays importable
+supervised_contrastive_loss = nn.functional.supervised_contrastive_loss
 
 
 # The dihedral group D4 of the square as index maps of (N, C, H, W) batches: rotations by

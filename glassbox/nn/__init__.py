@@ -3,7 +3,7 @@
 Every layer's computation and argument checks are in ``nn.functional`` (``F``); a module
 holds parameters and options, and its ``forward`` calls ``F``.
 """
-from . import functional, init, utils
+from . import functional, fusion, init, utils
 from .activation import ELU, GELU, SiLU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .blocks import BasicBlock, Bottleneck, InceptionBlock, ResidualBlock
 from .container import Flatten, ModuleDict, ModuleList, ParameterList, Sequential

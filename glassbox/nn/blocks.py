@@ -7,6 +7,7 @@ import numpy as np
 from ..core.tensor import Tensor
 from ..ops.shape import cat
 from . import functional as F
+from . import fusion
 from .activation import ReLU
 from .container import Sequential
 from .conv import Conv2d
@@ -24,7 +25,19 @@ def _downsample(in_channels: int, out_channels: int, stride: int, dtype: type) -
                       BatchNorm2d(out_channels, dtype=dtype))
 
 
-class ResidualBlock(Module):
+class _Residual(Module):
+    """What ResNet's blocks share: a[l+k] = g(z + shortcut(a[l])), g = ReLU, the shortcut
+    the identity or the projection ``downsample``."""
+
+    def _add_shortcut(self, z: Tensor, x: Tensor) -> Tensor:
+        shortcut = x if self.downsample is None else self.downsample(x)
+        return self.relu(z + shortcut)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
+
+
+class ResidualBlock(_Residual):
     """ResNet's basic block (the one ResNet-18/34 stack), with a skip connection:
 
         z[l+2] = BN(conv3×3(ReLU(BN(conv3×3(a[l])))))
@@ -58,20 +71,15 @@ class ResidualBlock(Module):
         self.bn2 = BatchNorm2d(out_channels, dtype=dtype)
         self.add_module("downsample", _downsample(in_channels, out_channels, stride, dtype))
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.relu(self.bn1(self.conv1(x)))
-        z = self.bn2(self.conv2(z))
-        shortcut = x if self.downsample is None else self.downsample(x)
-        return self.relu(z + shortcut)
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
+    def forward(self, x: Tensor) -> Tensor:  # conv_bn: one fused conv at inference
+        z = fusion.conv_bn(self.conv1, self.bn1, x, self.relu)
+        return self._add_shortcut(fusion.conv_bn(self.conv2, self.bn2, z), x)
 
 
 BasicBlock = ResidualBlock
 
 
-class Bottleneck(Module):
+class Bottleneck(_Residual):
     """ResNet-50/101/152's bottleneck block: a 1×1 conv shrinks the channels to ``planes``,
     a 3×3 conv (with the stride, torchvision's "ResNet v1.5") works at that width, a 1×1 conv
     expands to 4·planes; then the shortcut is added:
@@ -100,15 +108,10 @@ class Bottleneck(Module):
         self.relu = ReLU()
         self.add_module("downsample", _downsample(in_channels, out_channels, stride, dtype))
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.relu(self.bn1(self.conv1(x)))
-        z = self.relu(self.bn2(self.conv2(z)))
-        z = self.bn3(self.conv3(z))
-        shortcut = x if self.downsample is None else self.downsample(x)
-        return self.relu(z + shortcut)
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
+    def forward(self, x: Tensor) -> Tensor:  # conv_bn: one fused conv at inference
+        z = fusion.conv_bn(self.conv1, self.bn1, x, self.relu)
+        z = fusion.conv_bn(self.conv2, self.bn2, z, self.relu)
+        return self._add_shortcut(fusion.conv_bn(self.conv3, self.bn3, z), x)
 
 
 class _ConvReLU(Module):

@@ -8,7 +8,9 @@ from typing import Any, Iterable, Iterator, Mapping
 from .. import validate as check
 from ..core.tensor import Tensor
 from ..errors import GlassboxTypeError
+from ..core.grad_mode import is_grad_enabled
 from . import functional as F
+from . import fusion
 from .module import Module
 from .parameter import Parameter
 
@@ -30,9 +32,18 @@ class Sequential(Module):
                 self.add_module(str(i), _module(layer, "Sequential", i))
 
     def forward(self, x: Any) -> Any:
-        for name, layer in self._modules.items():
+        names, layers = list(self._modules), list(self._modules.values())
+        fuse = not is_grad_enabled()  # inference: Conv2d → BatchNorm2d (→ ReLU) as one conv
+        i = 0
+        while i < len(layers):
+            name, layer = names[i], layers[i]
+            run = fusion.fusable_run(layers, i) if fuse else 0
             try:
-                x = layer(x)
+                if run:
+                    x = fusion.conv_bn(layer, layers[i + 1], x, layers[i + 2] if run == 3 else None)
+                else:
+                    x = layer(x)
+                i += max(run, 1)
             except (ValueError, TypeError) as exc:
                 if getattr(exc, "_glassbox_located", False):
                     raise
@@ -196,12 +207,11 @@ class ParameterList(Module):
 class Flatten(Module):
     """Flattens dimensions ``start_dim`` … ``end_dim`` into one: (N, C, H, W) → (N, C·H·W) by default."""
 
+    __constants__ = ("start_dim", "end_dim")
+
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
         return F.flatten(x, self.start_dim, self.end_dim, where=self)
-
-    def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -45,6 +45,16 @@ class _ConvBase(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    #: options shown by ``repr`` only when they differ from these defaults (PyTorch's style)
+    _repr_defaults = {"output_padding": (0, 0), "dilation": (1, 1), "groups": 1}
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding!r}")
+        text += "".join(f", {name}={getattr(self, name)}" for name, default in self._repr_defaults.items()
+                        if getattr(self, name, default) != default)
+        return text if self.bias is not None else text + ", bias=False"
+
 
 class Conv2d(_ConvBase):
     """out_channels filters of kh×kw×in_channels slid over the input; each output pixel is a
@@ -97,14 +107,6 @@ class Conv2d(_ConvBase):
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups, where=self)
 
-    def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding!r}")
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        return text if self.bias is not None else text + ", bias=False"
 
 
 __all__ = ["Conv2d"]

@@ -13,6 +13,8 @@ class Dropout(Module):
     (``model.eval()``) the identity. The mask comes from the global generator
     (``glassbox.manual_seed``)."""
 
+    __constants__ = ("p", "inplace")
+
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = check.probability(p=p, where=type(self).__name__)
@@ -20,9 +22,6 @@ class Dropout(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training, where=self)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
 
 
 class Dropout2d(Dropout):

@@ -391,7 +391,55 @@ def contrastive_loss(x1: Tensor, x2: Tensor, y: Any, margin: float = 1.0, reduct
     owner = name_of(where, "contrastive_loss")
     _reduction(reduction, owner)
     margin = check.number(margin=margin, low=0.0, low_open=True, where=owner)
-    return _metric.contrastive_loss(x1, x2, y, margin, reduction)
+    if len(x1.shape) != 2 or tuple(x1.shape) != tuple(x2.shape):
+        raise ShapeError(f"{owner}: x1 and x2 must both be (N, d), got shapes {tuple(x1.shape)} "
+                         f"and {tuple(x2.shape)}")
+    labels = y if isinstance(y, Tensor) else Tensor(_array(y))
+    if tuple(labels.shape) != (x1.shape[0],):
+        raise ShapeError(f"{owner}: y must hold one 0/1 label per pair, shape ({x1.shape[0]},), "
+                         f"got shape {tuple(labels.shape)}")
+    values = labels.data
+    if values.size and not bool(((values == 0) | (values == 1)).all()):
+        raise DataError(f"{owner}: y must be 0 (different) or 1 (same); got the values "
+                        f"{sorted(set(backend.to_host(values).ravel().tolist()))[:5]}")
+    return _metric.Contrastive.apply(_as_tensor(x1), _as_tensor(x2), labels, margin=margin,
+                                     reduction=reduction)
+
+
+def supervised_contrastive_loss(embeddings: Tensor, labels: Any, temperature: float = 0.1, *,
+                                where: Where = None) -> Tensor:
+    """Supervised contrastive (SupCon) loss of a batch of unit-norm (M, d) embeddings zᵢ:
+
+        ℓᵢ = −(1/|P(i)|) Σ_{p ∈ P(i)} log( exp(zᵢ·z_p/τ) / Σ_{a ≠ i} exp(zᵢ·z_a/τ) ),
+
+    P(i) = the other rows with label i's label; the loss is the mean of ℓᵢ over the rows
+    that have a positive. Every row is pulled towards all its positives and pushed from every
+    other row at once (a softmax over the batch, not one triplet), which trains better than
+    batch-hard triplets on small data. With labels = instance ids of two augmented views of
+    each image it is the NT-Xent loss of SimCLR. Built from matmul, log-softmax, products and
+    sums, whose gradients are each checked.
+    """
+    owner = name_of(where, "supervised_contrastive_loss")
+    z = _as_tensor(embeddings)
+    check.shape(z, ndim=2, where=owner, name="embeddings", expected="(M, d)")
+    temperature = check.number(temperature=temperature, low=0.0, low_open=True, where=owner)
+    m = z.shape[0]
+    y = _array(labels)
+    if tuple(y.shape) != (m,):
+        raise ShapeError(f"{owner}: expected one label per embedding, shape ({m},), got shape "
+                         f"{tuple(y.shape)}")
+    xp = backend.xp
+    eye = xp.eye(m, dtype=bool)
+    pos = (y[:, None] == y[None, :]) & ~eye
+    has = pos.sum(axis=1)
+    if not has.any():
+        raise DataError(f"{owner}: no row has a positive (another row with its label) in this "
+                        "batch; sample several examples of a class per batch")
+    # a row is never its own candidate: a logit of −10⁴ gives it weight e^(−10⁴) ≈ 0
+    mask = xp.where(eye, -1e4, 0).astype(z.dtype)
+    logits = (z @ z.T) * (1.0 / temperature) + mask
+    weights = (pos / xp.maximum(has, 1)[:, None]).astype(z.dtype)  # 1/|P(i)| on positives
+    return -((logits.log_softmax(axis=1) * weights).sum()) * (1.0 / int((has > 0).sum()))
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, *,
@@ -453,48 +501,53 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 
 def conv_transpose_args(in_hw: Any, kernel: Any, stride: Any, padding: Any, output_padding: Any,
-                        owner: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Check (stride, padding, output_padding) of a transposed conv and that the output is
-    non-empty; returns them as pairs."""
+                        owner: str, dilation: Any = 1
+                        ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Check (stride, padding, output_padding, dilation) of a transposed conv and that the
+    output is non-empty; returns them as pairs."""
     stride_hw = check.pair(stride=stride, where=owner)
     pads = check.pair(padding=padding, low=0, where=owner)
     out_pads = check.pair(output_padding=output_padding, low=0, where=owner)
-    if any(op >= s for op, s in zip(out_pads, stride_hw)):
+    dilation_hw = check.pair(dilation=dilation, where=owner)
+    if any(op >= s and op >= d for op, s, d in zip(out_pads, stride_hw, dilation_hw)):
         raise InvalidArgumentError(f"{owner}: output_padding {out_pads} must be smaller than the "
-                                   f"stride {stride_hw} in each direction")
+                                   f"stride {stride_hw} or the dilation {dilation_hw} in each direction")
     if in_hw is not None:
-        out = [_convt.conv_transpose_out_size(n, f, s, p, op)
-               for n, f, s, p, op in zip(in_hw, kernel, stride_hw, pads, out_pads)]
+        out = [_convt.conv_transpose_out_size(n, f, s, p, op, d)
+               for n, f, s, p, op, d in zip(in_hw, kernel, stride_hw, pads, out_pads, dilation_hw)]
         if min(out) < 1:
             raise ShapeError(
-                f"{owner}: output size (n − 1)·s − 2p + f + output_padding = {tuple(out)} is "
-                f"empty for input {tuple(in_hw)}, kernel {tuple(kernel)}, stride {stride_hw}, "
-                f"padding {pads}, output_padding {out_pads}")
-    return stride_hw, pads, out_pads
+                f"{owner}: output size (n − 1)·s − 2p + d·(f − 1) + 1 + output_padding = "
+                f"{tuple(out)} is empty for input {tuple(in_hw)}, kernel {tuple(kernel)}, stride "
+                f"{stride_hw}, padding {pads}, output_padding {out_pads}, dilation {dilation_hw}")
+    return stride_hw, pads, out_pads, dilation_hw
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
                      *, where: Where = None) -> Tensor:
-    """Transposed convolution of x (N, in, H, W) with weight (in, out, kh, kw), plus bias (out,).
+    """Transposed convolution of x (N, in, H, W) with weight (in, out/groups, kh, kw), plus
+    bias (out,).
 
-    The adjoint of ``conv2d`` with the same weight, stride and padding. Output size per side:
-    (n − 1)·s − 2p + f + output_padding, with output_padding < s.
+    The adjoint of ``conv2d`` with the same weight, stride, padding, dilation and groups.
+    Output size per side: (n − 1)·s − 2p + d·(f − 1) + 1 + output_padding, with
+    output_padding < s or < d.
     """
     owner = name_of(where, "conv_transpose2d")
     x = _as_tensor(input)
-    check.shape(weight, ndim=4, where=owner, name="weight", expected="(in, out, kh, kw)")
-    _unsupported(owner, dilation=dilation, groups=groups)
-    _check_image(x, owner, weight.shape[0])
-    stride_hw, pads, out_pads = conv_transpose_args(x.shape[2:], weight.shape[2:], stride, padding,
-                                                    output_padding, owner)
+    check.shape(weight, ndim=4, where=owner, name="weight", expected="(in, out/groups, kh, kw)")
+    groups = check.positive_int(groups=groups, where=owner)
+    in_c, out_c = weight.shape[0], weight.shape[1] * groups
+    _check_image(x, owner, in_c)
+    _conv.check_groups(in_c, out_c, groups, owner)
+    stride_hw, pads, out_pads, dilation_hw = conv_transpose_args(
+        x.shape[2:], weight.shape[2:], stride, padding, output_padding, owner, dilation)
     if bias is not None:
-        check.shape(bias, ndim=1, where=owner, name="bias", expected=f"({weight.shape[1]},)")
-        check.size(bias, dim=0, size=weight.shape[1], where=owner, name="bias",
-                   expected=f"shape ({weight.shape[1]},)")
+        check.shape(bias, ndim=1, where=owner, name="bias", expected=f"({out_c},)")
+        check.size(bias, dim=0, size=out_c, where=owner, name="bias", expected=f"shape ({out_c},)")
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return _convt.ConvTranspose2d.apply(*inputs, stride=stride_hw, padding=pads,
-                                        output_padding=out_pads)
+                                        output_padding=out_pads, dilation=dilation_hw, groups=groups)
 
 
 def pool_args(in_hw: Any, kernel_size: Any, stride: Any, padding: Any, owner: str
@@ -706,13 +759,18 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, *,
               where: Where = None) -> Tensor:
     """Rows of the (num_embeddings, d) table ``weight`` for integer indices of any shape:
-    output (*, d). ``padding_idx``'s row gets no gradient."""
+    output (*, d). ``padding_idx``'s row gets no gradient.
+
+    ``max_norm`` c: the used rows whose ``norm_type``-norm exceeds c are first rescaled to
+    norm c **in place** (PyTorch's semantics; outside the graph). ``scale_grad_by_freq``:
+    each row's gradient is divided by how often its index occurs in ``input``.
+    """
     owner = name_of(where, "embedding")
     check.shape(weight, ndim=2, where=owner, name="weight", expected="(num_embeddings, embedding_dim)")
-    for name, value, default in (("max_norm", max_norm, None), ("scale_grad_by_freq", scale_grad_by_freq, False),
-                                 ("sparse", sparse, False)):
-        if value != default:
-            raise InvalidArgumentError(f"{owner}: `{name}` is not implemented. Received: {name}={value!r}")
+    scale_grad_by_freq = check.boolean(scale_grad_by_freq=scale_grad_by_freq, where=owner)
+    if sparse:
+        raise InvalidArgumentError(f"{owner}: `sparse` gradients are not implemented (the "
+                                   f"gradient is a dense table). Received: sparse={sparse!r}")
     indices = _array(input)
     num = weight.shape[0]
     if indices.dtype.kind not in "iu":
@@ -722,7 +780,13 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
         raise DataError(f"{owner}: index {int(bad)} is outside [0, {num}) for a table of {num} embeddings")
     if padding_idx is not None:
         padding_idx = check.integer(padding_idx=padding_idx, low=-num, high=num - 1, where=owner) % num
-    return _embedding.Embedding.apply(weight, indices=indices, padding_idx=padding_idx)
+    if max_norm is not None:
+        max_norm = check.number(max_norm=max_norm, low=0.0, where=owner)
+        norm_type = check.number(norm_type=norm_type, low=0.0, low_open=True, finite=False, where=owner)
+        if indices.size and _embedding.renorm_rows_(weight.data, indices, max_norm, norm_type):
+            weight._bump_version()  # changed in place: a graph that saved it must not backprop
+    return _embedding.Embedding.apply(weight, indices=indices, padding_idx=padding_idx,
+                                      scale_grad_by_freq=scale_grad_by_freq)
 
 
 # ============================================================================== dropout

@@ -26,12 +26,7 @@ from .module import Module
 
 __all__ = ["HeadDict", "MultiHead", "MultiTaskLoss"]
 
-
-def _task_name(name: Any, where: str) -> str:
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"{where}: task names must be Python identifiers (they become parameter "
-                         f"names such as heads.<name>.weight), got {name!r}")
-    return name
+TASK_NAME = "a Python identifier (it becomes part of parameter names such as heads.<task>.weight)"
 
 
 class HeadDict(ModuleDict):
@@ -42,7 +37,7 @@ class HeadDict(ModuleDict):
         for name, module in modules.items():
             if not isinstance(module, Module):
                 raise GlassboxTypeError(f"MultiHead: head {name!r} must be a Module, got {type(module).__name__}")
-            self[_task_name(name, "MultiHead")] = module
+            self[check.identifier(task=name, where="MultiHead", expected=TASK_NAME)] = module
 
     def __getitem__(self, name: str) -> Module:
         if name not in self._modules:
@@ -98,7 +93,7 @@ class MultiTaskLoss:
         if not isinstance(losses, Mapping) or not losses:
             raise ValueError(f"MultiTaskLoss: losses must be a non-empty dict {{task: loss_fn}}, got {losses!r}")
         for name, fn in losses.items():
-            _task_name(name, "MultiTaskLoss")
+            check.identifier(task=name, where="MultiTaskLoss", expected=TASK_NAME)
             if not callable(fn):
                 raise TypeError(f"MultiTaskLoss: the loss of task {name!r} must be callable, "
                                 f"got {type(fn).__name__}")

@@ -16,12 +16,11 @@ from .module import Module
 
 
 class _Loss(Module):
+    __constants__ = ("reduction",)
+
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = check_reduction(reduction, type(self).__name__)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
 
 
 class _WeightedLoss(_Loss):

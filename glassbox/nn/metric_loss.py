@@ -42,6 +42,8 @@ class TripletLoss(Module):
     the batch (see ``F.triplet_loss_batch``). ``seed`` fixes the draws of "random".
     """
 
+    __constants__ = ("margin", "mining", "reduction")
+
     def __init__(self, margin: float = 0.2, mining: str = "none", reduction: str = "mean",
                  seed: int | None = None) -> None:
         super().__init__()
@@ -62,9 +64,6 @@ class TripletLoss(Module):
         return F.triplet_loss_batch(inputs[0], inputs[1], self.margin, self.mining, self.reduction,
                                     self.generator, where=self)
 
-    def extra_repr(self) -> str:
-        return f"margin={self.margin}, mining={self.mining!r}, reduction={self.reduction!r}"
-
 
 class ContrastiveLoss(Module):
     """ℓ = y·d² + (1 − y)·max(margin − d, 0)² with d = ‖x₁ − x₂‖ (Euclidean, not squared).
@@ -72,6 +71,8 @@ class ContrastiveLoss(Module):
     Convention: **y = 1 means the pair is the same** (pulled together), y = 0 different
     (pushed apart until d ≥ margin). Call as ``loss(x1, x2, y)``.
     """
+
+    __constants__ = ("margin", "reduction")
 
     def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
         super().__init__()
@@ -81,13 +82,12 @@ class ContrastiveLoss(Module):
     def forward(self, x1: Tensor, x2: Tensor, y: Any) -> Tensor:
         return F.contrastive_loss(x1, x2, y, self.margin, self.reduction, where=self)
 
-    def extra_repr(self) -> str:
-        return f"margin={self.margin}, reduction={self.reduction!r}"
-
 
 class L2Normalize(Module):
     """y = x / ‖x‖ along ``dim`` (``axis``): puts embeddings on the unit sphere, so squared
     distances lie in [0, 4] and a triplet margin α means the same thing for every input."""
+
+    __constants__ = ("dim",)
 
     def __init__(self, dim: int = 1, eps: float = 1e-12, *, axis: int | None = None) -> None:
         super().__init__()
@@ -99,6 +99,3 @@ class L2Normalize(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.normalize(x, 2.0, self.dim, self.eps, where=self)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"

@@ -313,8 +313,15 @@ class Module:
         return targets
 
     # --------------------------------------------------------------------- repr
+    #: The layer's hyperparameters (PyTorch's name for the list), shown by the default
+    #: ``extra_repr`` as ``name=value``.
+    __constants__: tuple[str, ...] = ()
+
     def extra_repr(self) -> str:
-        return ""
+        """The text inside ``repr``'s parentheses: ``name=value`` for each name in
+        ``__constants__`` (``inplace`` only when True, as PyTorch prints it)."""
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__constants__
+                         if name != "inplace" or getattr(self, name))
 
     def __repr__(self) -> str:
         lines = [f"({name}): " + repr(child).replace("\n", "\n  ")

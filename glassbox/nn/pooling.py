@@ -10,15 +10,14 @@ from .module import Module
 
 
 class _Pool2d(Module):
+    __constants__ = ("kernel_size", "stride", "padding")
+
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
         F.pool_args(None, kernel_size, stride, padding, type(self).__name__)  # fail here, not later
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(_Pool2d):
@@ -58,6 +57,8 @@ class AdaptiveAvgPool2d(Module):
     pooling (N, C, H, W) → (N, C, 1, 1), used before the classifier in ResNet/GoogLeNet.
     Sizes that do not divide the input use PyTorch's overlapping bins."""
 
+    __constants__ = ("output_size",)
+
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         self.output_size = output_size
@@ -65,12 +66,11 @@ class AdaptiveAvgPool2d(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.adaptive_avg_pool2d(x, self.output_size, where=self)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
-
 
 class AdaptiveMaxPool2d(Module):
     """Max-pool to a fixed output size with PyTorch's adaptive bins (any input size)."""
+
+    __constants__ = ("output_size",)
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__()
@@ -79,15 +79,11 @@ class AdaptiveMaxPool2d(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.adaptive_max_pool2d(x, self.output_size, self.return_indices, where=self)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
-
 
 class GlobalAvgPool2d(AdaptiveAvgPool2d):
     """Global average pooling: the mean of each feature map, (N, C, H, W) → (N, C, 1, 1)."""
 
+    __constants__ = ()
+
     def __init__(self) -> None:
         super().__init__(1)
-
-    def extra_repr(self) -> str:
-        return ""

@@ -29,12 +29,11 @@ model more complex.
 """
 from __future__ import annotations
 
-import math
-import numbers
 import re
 from typing import Any, Callable, Mapping, Union
 
 from .. import backend
+from .. import validate as check
 from ..core.tensor import Tensor
 from ..ops.penalty import AbsSum, SquaredNorm
 from .module import Module
@@ -91,7 +90,7 @@ def select_parameters(params: Any, include: Include = None, key: str | None = No
                 ps = g["params"]
                 ps = [ps] if isinstance(ps, Tensor) else list(ps.parameters() if isinstance(ps, Module) else ps)
                 coeff = g.get(key, default) if key else default
-                groups.append((_coefficient(coeff, key or "coefficient", where),
+                groups.append((check.number(**{key or "coefficient": coeff}, low=0.0, where=where),
                                [(f"param{i + j}", p) for j, p in enumerate(ps)]))
                 i += len(ps)
         else:
@@ -103,24 +102,10 @@ def select_parameters(params: Any, include: Include = None, key: str | None = No
     return [(c, [(n, p) for n, p in named if keep(n, p)]) for c, named in groups]
 
 
-def _coefficient(value: Any, name: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-            math.isfinite(value) and value >= 0):
-        raise ValueError(f"{where}: {name} must be a non-negative number, got {value!r}")
-    return float(value)
-
-
-def _batch_size(m: Any, where: str) -> float:
-    if isinstance(m, bool) or not isinstance(m, numbers.Real) or not (math.isfinite(m) and m > 0):
-        raise ValueError(f"{where}: m (the number of examples the loss averages over) must be "
-                         f"a positive number, got {m!r}")
-    return float(m)
-
-
 def _penalty(op: type[Function], params: Any, lam: float, m: float, include: Include,
              key: str, per_param: Callable[[float, float], float], where: str) -> Tensor:
-    lam = _coefficient(lam, "lam", where)
-    m = _batch_size(m, where)
+    lam = check.number(lam=lam, low=0.0, where=where)
+    m = check.number(m=m, low=0.0, low_open=True, where=where)  # the examples the loss averages over
     terms = []
     dtype = None
     for coeff, named in select_parameters(params, include, key, lam, where):
@@ -180,8 +165,8 @@ class Regularized:
         if not callable(loss_fn):
             raise TypeError(f"Regularized: loss_fn must be callable, got {type(loss_fn).__name__}")
         self.loss_fn, self.model = loss_fn, model
-        self.l2 = _coefficient(l2, "l2", "Regularized")
-        self.l1 = _coefficient(l1, "l1", "Regularized")
+        self.l2 = check.number(l2=l2, low=0.0, where="Regularized")
+        self.l1 = check.number(l1=l1, low=0.0, where="Regularized")
         self.include = include
         select_parameters(model, include, where="Regularized")  # fail now on bad input
 
@@ -220,9 +205,7 @@ def apply_max_norm(params: Any, max_value: float, include: Include = None, eps: 
     Call it after every ``optimizer.step()`` (the ``MaxNorm`` callback does). Returns how
     many rows were rescaled.
     """
-    c = _coefficient(max_value, "max_value", "apply_max_norm")
-    if c == 0.0:
-        raise ValueError("apply_max_norm: max_value must be positive, got 0")
+    c = check.number(max_value=max_value, low=0.0, low_open=True, where="apply_max_norm")
     xp = backend.xp
     clipped = 0
     for _, named in select_parameters(params, include, where="apply_max_norm"):

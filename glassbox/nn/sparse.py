@@ -21,6 +21,12 @@ class Embedding(Module):
     Args:
         num_embeddings: the number of ids; embedding_dim: d.
         padding_idx: an id whose vector is zeros and gets no gradient (padding tokens).
+        max_norm: rescale, in place before each lookup, every used vector whose
+            ``norm_type``-norm exceeds max_norm to that norm (PyTorch's semantics).
+        norm_type: p of the p-norm for ``max_norm`` (default 2).
+        scale_grad_by_freq: divide each vector's gradient by how often its id occurs in the
+            batch.
+        sparse: not implemented (the gradient is dense); only False.
 
     Shapes: integer indices (*) → (*, embedding_dim).
 
@@ -59,4 +65,5 @@ class Embedding(Module):
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"
+        options = {"padding_idx": None, "max_norm": None, "norm_type": 2.0, "scale_grad_by_freq": False}
+        return text + "".join(f", {k}={getattr(self, k)}" for k, d in options.items() if getattr(self, k) != d)

@@ -11,7 +11,7 @@ from .. import backend
 from .. import validate as check
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
-from ..errors import InvalidArgumentError
+from ..errors import DataError, InvalidArgumentError, ShapeError
 
 
 def _grads(parameters: Any) -> list[Any]:
@@ -58,33 +58,39 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
         backend.xp.clip(g.data, -c, c, out=g.data)
 
 
-def _batches(x: Any, batch_size: int) -> Iterable[Any]:
-    if isinstance(x, Tensor) or hasattr(x, "shape"):
+def _batches(x: Any, batch_size: int, where: str) -> Iterable[Any]:
+    if isinstance(x, (Tensor, list, tuple)) or hasattr(x, "shape"):
         data = x.data if isinstance(x, Tensor) else backend.xp.asarray(x)
         if data.ndim == 0:
-            raise InvalidArgumentError("inference: x must have a batch dimension, got a scalar")
+            raise ShapeError(f"{where}: x must have a batch dimension, got a scalar")
         return (data[i:i + batch_size] for i in range(0, len(data), batch_size))
     return (b[0] if isinstance(b, (tuple, list)) else b for b in x)  # a loader
 
 
-def inference(model: Any, x: Any, batch_size: int = 1000) -> Any:
+def inference(model: Any, x: Any, batch_size: int = 1000, *, where: str = "inference") -> Any:
     """``model``'s outputs for every row of ``x``, concatenated into one backend array.
 
-    ``x`` is an array or Tensor (cut into consecutive batches of ``batch_size``) or an
-    iterable of batches (``(x, ...)`` tuples or bare inputs, e.g. a DataLoader). The model
-    runs in eval mode (``Module.eval_mode``: every sub-module's own mode is restored after)
-    and without recording a graph. ``model`` may be any callable from a Tensor to a Tensor.
+    ``x`` is an array, nested list or Tensor (cut into consecutive batches of ``batch_size``)
+    or an iterable of batches (``(x, ...)`` tuples or bare inputs, e.g. a DataLoader). Each
+    batch is moved to the model's device; the model runs in eval mode (``Module.eval_mode``:
+    every sub-module's own mode is restored after) and without recording a graph. ``model``
+    may be any callable from a Tensor to a Tensor. ``where`` names the caller in errors.
     """
-    batch_size = check.positive_int(batch_size=batch_size, where="inference")
-    mode = model.eval_mode() if hasattr(model, "eval_mode") else nullcontext()
+    from ..device import CPU, batch_to, of_module
+
+    batch_size = check.positive_int(batch_size=batch_size, where=where)
+    is_module = hasattr(model, "eval_mode")
+    mode = model.eval_mode() if is_module else nullcontext()
+    dev = of_module(model) if is_module else CPU
     outputs = []
     with mode, no_grad():
-        for xb in _batches(x, batch_size):
-            out = model(xb if isinstance(xb, Tensor) else Tensor(xb))
+        for xb in _batches(x, batch_size, where):
+            (xb,) = batch_to(dev, xb if isinstance(xb, Tensor) else Tensor(xb))
+            out = model(xb)
             outputs.append(out.data if isinstance(out, Tensor) else backend.xp.asarray(out))
     if not outputs:
-        raise InvalidArgumentError("inference: got no inputs")
-    return outputs[0] if len(outputs) == 1 else backend.xp.concatenate(outputs)
+        raise DataError(f"{where}: got no inputs")
+    return outputs[0] if len(outputs) == 1 else backend.array_module(outputs[0]).concatenate(outputs)
 
 
 def record_calls(model: Any, x: Any, leaves_only: bool = False) -> tuple[list[tuple[Any, Any, Any]], Any]:

@@ -201,12 +201,12 @@ def _conv_transpose(a: list[Any], at: dict[str, Any]) -> Tensor:
     pads = at.get("pads") or [0, 0, 0, 0]
     if pads[0] != pads[2] or pads[1] != pads[3]:
         raise ValueError(f"asymmetric ConvTranspose pads {pads} are not supported")
-    if tuple(at.get("dilations", (1, 1))) != (1, 1) or int(at.get("group", 1)) != 1:
-        raise ValueError("ConvTranspose with dilation or groups is not supported")
     inputs = [t for t in a[:3] if t is not None]
     return convt.ConvTranspose2d.apply(*inputs, stride=tuple(at.get("strides", (1, 1))),
                                        padding=(pads[0], pads[1]),
-                                       output_padding=tuple(at.get("output_padding", (0, 0))))
+                                       output_padding=tuple(at.get("output_padding", (0, 0))),
+                                       dilation=tuple(at.get("dilations", (1, 1))),
+                                       groups=int(at.get("group", 1)))
 
 
 def _pool(op: Any) -> Importer:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, parallel
 from ..core.function import Function
 
 
@@ -46,14 +46,18 @@ class Tanh(Function):
 
 
 class ReLU(Function):
-    """a = max(0, z);  g'(z) = 1 for z > 0, else 0."""
+    """a = max(0, z);  g'(z) = 1 for z > 0, else 0.  (Split over the worker threads of
+    ``glassbox.parallel`` when there are several.)"""
 
     def forward(self, z: Any) -> Any:
-        self.a = backend.xp.maximum(z, 0)
+        xp = backend.xp
+        self.a = parallel.elementwise(lambda a, z_: xp.maximum(z_, 0, out=a), xp.empty_like(z), z)
         return self.a
 
     def backward(self, grad: Any) -> Any:
-        return grad * (self.a > 0)
+        xp = backend.xp
+        return parallel.elementwise(lambda d, g, a: xp.multiply(g, a > 0, out=d),
+                                    xp.empty_like(grad), grad, self.a)
 
 
 class LeakyReLU(Function):

@@ -14,7 +14,7 @@ from typing import Any
 from .. import backend
 from ..core.function import Function
 from ..core.tensor import Tensor
-from .loss import _reduce, _scale_back, check_reduction
+from .loss import _reduce, _scale_back
 
 
 def squared_distance_matrix(a: Any, b: Any) -> Any:
@@ -91,18 +91,7 @@ class Contrastive(Function):
     """
 
     def forward(self, x1: Any, x2: Any, y: Any, margin: float = 1.0, reduction: str = "mean") -> Any:
-        xp = backend.xp
-        if x1.ndim != 2 or x1.shape != x2.shape:
-            raise ValueError(
-                f"contrastive_loss: x1 and x2 must both be (N, d), got {x1.shape} and {x2.shape}"
-            )
-        if y.shape != (x1.shape[0],):
-            raise ValueError(
-                f"contrastive_loss: y must hold one 0/1 label per pair, shape ({x1.shape[0]},), "
-                f"got {y.shape}"
-            )
-        if y.size and not xp.all((y == 0) | (y == 1)):
-            raise ValueError("contrastive_loss: y must be 0 (different) or 1 (same)")
+        xp = backend.xp  # shapes, labels and margin checked by nn.functional.contrastive_loss
         y = y.astype(x1.dtype, copy=False)
         self.delta = x1 - x2
         d2 = (self.delta * self.delta).sum(axis=1)
@@ -131,11 +120,3 @@ def pairwise_squared_distances(a: Tensor, b: Tensor | None = None) -> Tensor:
     return PairwiseSquaredDistance.apply(a, a if b is None else b)
 
 
-def contrastive_loss(x1: Tensor, x2: Tensor, y: Any, margin: float = 1.0,
-                     reduction: str = "mean") -> Tensor:
-    """y·d² + (1 − y)·max(margin − d, 0)² with d = ‖x1 − x2‖ and y = 1 for a same pair."""
-    check_reduction(reduction)
-    if margin <= 0:
-        raise ValueError(f"contrastive_loss: margin must be > 0, got {margin}")
-    y = y if isinstance(y, Tensor) else Tensor(backend.xp.asarray(y))
-    return Contrastive.apply(x1, x2, y, margin=margin, reduction=reduction)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
+from .. import backend, parallel
 from ..core.function import Function
 
 
@@ -55,16 +55,32 @@ def like_channel_view(a: Any, channel_major: bool) -> Any:
     return xp.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
 
 
+def over_channels(work: Any, x3: Any) -> None:
+    """work(c0, c1) for ranges of x3's channels (axis 1), split over the worker threads of
+    ``glassbox.parallel`` when there are several and x3 is large: every pass here is per
+    channel, so the ranges never write the same memory."""
+    parallel.over_range(work, x3.shape[1], x3.size)
+
+
 def batch_stats(x: Any) -> tuple[Any, Any]:
     """Per-channel mean μ and biased variance σ² = (1/m) Σ (z − μ)², shape (C,).
 
     Two passes (the mean, then the squared deviations), each a pairwise sum along the
     channel's values: accurate in float32 also when |μ| ≫ σ, where Σz²/m − μ² is not."""
     x3, _ = channel_view(x)
-    mean = x3.mean(axis=(0, 2))
-    centred = x3 - mean.reshape(1, -1, 1)
-    backend.array_module(x).square(centred, out=centred)  # called outside an op: the array's module
-    return mean, centred.mean(axis=(0, 2))
+    xp = backend.array_module(x)  # called outside an op: the array's module
+    mean = xp.empty(x3.shape[1], dtype=x3.dtype)
+    var = xp.empty_like(mean)
+
+    def work(c0: int, c1: int) -> None:
+        block = x3[:, c0:c1]
+        mean[c0:c1] = block.mean(axis=(0, 2))
+        centred = block - mean[c0:c1].reshape(1, -1, 1)
+        xp.square(centred, out=centred)
+        var[c0:c1] = centred.mean(axis=(0, 2))
+
+    over_channels(work, x3)
+    return mean, var
 
 
 def _per_channel(v: Any, ndim: int) -> Any:
@@ -99,21 +115,33 @@ class BatchNorm(Function):
         if True not in self.needs_input_grad:  # inference: z̃ = a·z + b, a = γ/σ, b = β − a·μ
             a = inv_std if weight is None else weight * inv_std
             b = -a * mean if bias is None else bias - a * mean
-            out = x3 * a.reshape(1, -1, 1)
-            out += b.reshape(1, -1, 1)
+            out = xp.empty_like(x3)
+
+            def fold(c0: int, c1: int) -> None:
+                part = (slice(None), slice(c0, c1))
+                xp.multiply(x3[part], a[c0:c1].reshape(1, -1, 1), out=out[part])
+                out[part] += b[c0:c1].reshape(1, -1, 1)
+
+            over_channels(fold, x3)
             return from_channel_view(out, x.shape, self.channel_major)
-        x_hat = x3 - mean.reshape(1, -1, 1)
-        x_hat *= inv_std.reshape(1, -1, 1)
+        x_hat, out = xp.empty_like(x3), xp.empty_like(x3)
+
+        def work(c0: int, c1: int) -> None:
+            part = (slice(None), slice(c0, c1))
+            xp.subtract(x3[part], mean[c0:c1].reshape(1, -1, 1), out=x_hat[part])
+            x_hat[part] *= inv_std[c0:c1].reshape(1, -1, 1)
+            if weight is None:
+                out[part] = x_hat[part]
+            else:
+                xp.multiply(x_hat[part], weight[c0:c1].reshape(1, -1, 1), out=out[part])
+            if bias is not None:
+                out[part] += bias[c0:c1].reshape(1, -1, 1)
+
+        over_channels(work, x3)
         # kept in x's own shape (a view) so subclasses (SyncBatchNorm) see the usual ẑ
         self.x_hat = from_channel_view(x_hat, x.shape, self.channel_major)
         self.inv_std, self.training = inv_std, training
         self.weight, self.shape = weight, x.shape
-        if weight is None:
-            out = x_hat.copy() if bias is None else x_hat + bias.reshape(1, -1, 1)
-        else:
-            out = x_hat * weight.reshape(1, -1, 1)
-            if bias is not None:
-                out += bias.reshape(1, -1, 1)
         return from_channel_view(out, x.shape, self.channel_major)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
@@ -121,25 +149,41 @@ class BatchNorm(Function):
         needs = self.needs_input_grad
         x_hat, _ = channel_view(self.x_hat)   # the (A, C, B) view again, no copy
         g = like_channel_view(grad, self.channel_major)
-        # Σ g·ẑ without a temporary the size of the activation
-        sum_dy_xhat = xp.einsum("acb,acb->c", g, x_hat) if (self.training and needs[0]) or \
-            (len(needs) > 1 and needs[1]) else None
-        sum_dy = g.sum(axis=(0, 2)) if (self.training and needs[0]) or \
-            (len(needs) > 2 and needs[2]) else None
-        dweight = sum_dy_xhat if len(needs) > 1 and needs[1] else None
-        dbias = sum_dy if len(needs) > 2 and needs[2] else None
-        dx = None
+        # the two sums ∂L/∂γ and ∂L/∂β need whenever they or the training-mode dx do
+        need_sums = (self.training and needs[0], len(needs) > 1 and needs[1], len(needs) > 2 and needs[2])
+        c = x_hat.shape[1]
+        sum_dy_xhat = xp.empty(c, dtype=g.dtype) if need_sums[0] or need_sums[1] else None
+        sum_dy = xp.empty(c, dtype=g.dtype) if need_sums[0] or need_sums[2] else None
+        dx = xp.empty_like(g) if needs[0] else None
+        scale = None
         if needs[0]:
             scale = self.inv_std if self.weight is None else self.weight * self.inv_std
+        m = x_hat.shape[0] * x_hat.shape[2]
+
+        def work(c0: int, c1: int) -> None:
+            part = (slice(None), slice(c0, c1))
+            gp, xh = g[part], x_hat[part]
+            if sum_dy_xhat is not None:  # Σ g·ẑ without a temporary the size of the activation
+                sum_dy_xhat[c0:c1] = xp.einsum("acb,acb->c", gp, xh)
+            if sum_dy is not None:
+                sum_dy[c0:c1] = gp.sum(axis=(0, 2))
+            if dx is None:
+                return
+            k = scale[c0:c1].reshape(1, -1, 1)
             if self.training:
-                m = x_hat.shape[0] * x_hat.shape[2]
                 # (1/m)·γ/σ·(m·dy − Σdy − ẑ·Σ(dy·ẑ)), with dẑ = γ·dy folded into the scale
-                dx = x_hat * (sum_dy_xhat / m).reshape(1, -1, 1)
-                dx += (sum_dy / m).reshape(1, -1, 1)
-                xp.subtract(g, dx, out=dx)
-                dx *= scale.reshape(1, -1, 1)
+                d = dx[part]
+                xp.multiply(xh, (sum_dy_xhat[c0:c1] / m).reshape(1, -1, 1), out=d)
+                d += (sum_dy[c0:c1] / m).reshape(1, -1, 1)
+                xp.subtract(gp, d, out=d)
+                d *= k
             else:
-                dx = g * scale.reshape(1, -1, 1)
+                xp.multiply(gp, k, out=dx[part])
+
+        over_channels(work, g)
+        dweight = sum_dy_xhat if need_sums[1] else None
+        dbias = sum_dy if need_sums[2] else None
+        if dx is not None:
             dx = from_channel_view(dx, self.shape, self.channel_major)
         self.x_hat = None
         return (dx, dweight, dbias)[:len(needs)]

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, parallel
 from ..core.function import Function
 from .conv import Padding2d, Pair, crop, pad_input, scatter_windows, windows
 
@@ -99,17 +99,26 @@ def first_max(cells: list[Any]) -> tuple[Any, Any]:
     return best, index
 
 
-def first_max_2x2(c00: Any, c01: Any, c10: Any, c11: Any) -> tuple[Any, Any]:
+def first_max_2x2(c00: Any, c01: Any, c10: Any, c11: Any, best: Any = None,
+                  index: Any = None) -> tuple[Any, Any]:
     """``first_max`` of a 2×2 window in fewer passes: the max of each row, then of the two;
     index = 2·[bottom row strictly larger] + [right cell strictly larger than left in that
-    row] — strict, so ties go to the top row and the left cell (row-major first)."""
+    row] — strict, so ties go to the top row and the left cell (row-major first). Written
+    into ``best`` and ``index`` when given."""
     xp = backend.xp
     top, bottom = xp.maximum(c00, c01), xp.maximum(c10, c11)
     lower = bottom > top
-    right = xp.where(lower, c11 > c10, c01 > c00)
-    index = lower.view(xp.uint8) << 1
+    # right = where(lower, c11 > c10, c01 > c00), as bit operations: np.where on booleans
+    # takes a slow path (4 ms against 0.1 ms here for a 32×128×14×14 output)
+    right = c01 > c00
+    right ^= (right ^ (c11 > c10)) & lower
+    if index is None:
+        index = lower.view(xp.uint8) << 1
+    else:
+        index[...] = lower.view(xp.uint8)
+        index <<= 1
     index |= right.view(xp.uint8)
-    return xp.maximum(top, bottom, out=top), index
+    return xp.maximum(top, bottom, out=top if best is None else best), index
 
 
 class MaxPool2d(Function):
@@ -138,6 +147,27 @@ class MaxPool2d(Function):
         kk = kernel[0] * kernel[1]
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
         self.tiled = _tiles(kernel, stride, padding)
+        if self.tiled and True not in self.needs_input_grad:  # inference: the max only
+            best = xp.empty((n, c, oh, ow), dtype=x.dtype)
+
+            def tile_max(i0: int, i1: int) -> None:
+                cells, out = tile_cells(x[i0:i1], kernel, (oh, ow)), best[i0:i1]
+                if len(cells) == 1:
+                    xp.copyto(out, cells[0])
+                else:
+                    xp.maximum(cells[0], cells[1], out=out)
+                for cell in cells[2:]:
+                    xp.maximum(out, cell, out=out)
+
+            parallel.over_range(tile_max, n, x.size)
+            return _restore(best, self.swapped)
+        if self.tiled and kk == 4:  # 2×2: split over the worker threads along axis 0
+            best = xp.empty((n, c, oh, ow), dtype=x.dtype)
+            self.index = xp.empty((n, c, oh, ow), dtype=xp.uint8)
+            parallel.over_range(lambda i0, i1: first_max_2x2(
+                *tile_cells(x[i0:i1], kernel, (oh, ow)), best[i0:i1], self.index[i0:i1]),
+                n, x.size)
+            return _restore(best, self.swapped)
         if self.tiled:
             best, self.index = first_max(tile_cells(x, kernel, (oh, ow)))
             return _restore(best, self.swapped)
@@ -157,8 +187,13 @@ class MaxPool2d(Function):
             h, w = self.in_shape[2:]
             exact = (oh * kh, ow * kw) == (h, w)
             dx = (xp.empty if exact else xp.zeros)(self.in_shape, dtype=grad.dtype)
-            for q, cell in enumerate(tile_cells(dx, self.kernel, (oh, ow))):
-                xp.multiply(grad, self.index == q, out=cell)
+
+            def route(i0: int, i1: int) -> None:  # g·[index = q] into cell q of every tile
+                index = self.index[i0:i1]
+                for q, cell in enumerate(tile_cells(dx[i0:i1], self.kernel, (oh, ow))):
+                    xp.multiply(grad[i0:i1], index == q, out=cell)
+
+            parallel.over_range(route, n, dx.size)
             return _restore(dx, self.swapped)
         g = grad.reshape(-1)
         dplanes = xp.empty((kh * kw, g.size), dtype=grad.dtype)

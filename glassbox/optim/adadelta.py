@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import NON_NEGATIVE, UNIT_INTERVAL, Optimizer, ParamsT
+from .optimizer import NON_NEGATIVE, UNIT_INTERVAL, Optimizer, ParamsT, moving_average_
 
 
 class Adadelta(Optimizer):
@@ -44,6 +44,7 @@ class Adadelta(Optimizer):
     """
 
     rules = {**Optimizer.rules, "rho": UNIT_INTERVAL, "eps": NON_NEGATIVE}
+    buffers = {"square_avg": None, "acc_delta": None}
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0.0) -> None:
@@ -52,29 +53,19 @@ class Adadelta(Optimizer):
     def _eps_divides(self, group: dict[str, Any]) -> bool:
         return True  # with ε = 0, U_0 = 0 makes every update 0 (and 0/0 for zero gradients)
 
-    def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
-        xp = backend.xp
-        return {"square_avg": xp.zeros_like(w), "acc_delta": xp.zeros_like(w)}
-
     def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
                 tmp: Any) -> None:
         xp = backend.xp
         rho, eps = group["rho"], group["eps"]
         v, u = state["square_avg"], state["acc_delta"]
         tmp2 = self._scratch_view(w, 2)
-        v *= rho                                 # V = ρ·V + (1 − ρ)·g²
-        xp.multiply(g, 1.0 - rho, out=tmp)
-        tmp *= g
-        v += tmp
+        moving_average_(v, g, rho, tmp, squared=True)   # V = ρ·V + (1 − ρ)·g²
         xp.add(u, eps, out=tmp2)                 # √(U + ε)
         xp.sqrt(tmp2, out=tmp2)
         xp.add(v, eps, out=tmp)                  # √(V + ε)
         xp.sqrt(tmp, out=tmp)
         xp.divide(tmp2, tmp, out=tmp)
         tmp *= g                                 # Δ = √(U + ε)/√(V + ε)·g
-        u *= rho                                 # U = ρ·U + (1 − ρ)·Δ²
-        xp.multiply(tmp, tmp, out=tmp2)
-        tmp2 *= 1.0 - rho
-        u += tmp2
+        moving_average_(u, tmp, rho, tmp2, squared=True)  # U = ρ·U + (1 − ρ)·Δ²
         tmp *= group["lr"]
         xp.subtract(w, tmp, out=w)               # w = w − lr·Δ

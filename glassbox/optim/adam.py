@@ -46,7 +46,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import BETAS, FLAG, NON_NEGATIVE, Optimizer, ParamsT
+from .optimizer import BETAS, FLAG, NON_NEGATIVE, Optimizer, ParamsT, lazy_buffer, moving_average_
 
 
 class Adam(Optimizer):
@@ -65,6 +65,7 @@ class Adam(Optimizer):
     """
 
     rules = {**Optimizer.rules, "betas": BETAS, "eps": NON_NEGATIVE, "amsgrad": FLAG}
+    buffers = {"exp_avg": None, "exp_avg_sq": None, "max_exp_avg_sq": "amsgrad"}
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -75,13 +76,6 @@ class Adam(Optimizer):
     def _eps_divides(self, group: dict[str, Any]) -> bool:
         return True
 
-    def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
-        xp = backend.xp
-        state = {"exp_avg": xp.zeros_like(w), "exp_avg_sq": xp.zeros_like(w)}
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = xp.zeros_like(w)
-        return state
-
     def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
                 tmp: Any) -> None:
         xp = backend.xp
@@ -89,17 +83,10 @@ class Adam(Optimizer):
         t = state["step"]
         m = state["exp_avg"]
         v = state["exp_avg_sq"]
-        m *= beta1                               # m = β1·m + (1 − β1)·g
-        xp.multiply(g, 1.0 - beta1, out=tmp)
-        m += tmp
-        v *= beta2                               # V = β2·V + (1 − β2)·g²
-        xp.multiply(g, 1.0 - beta2, out=tmp)
-        tmp *= g
-        v += tmp
+        moving_average_(m, g, beta1, tmp)                # m = β1·m + (1 − β1)·g
+        moving_average_(v, g, beta2, tmp, squared=True)  # V = β2·V + (1 − β2)·g²
         if group["amsgrad"]:
-            v_max = state.get("max_exp_avg_sq")
-            if v_max is None:  # amsgrad was switched on after this parameter's first step
-                v_max = state["max_exp_avg_sq"] = xp.zeros_like(w)
+            v_max = lazy_buffer(state, "max_exp_avg_sq", w)
             xp.maximum(v_max, v, out=v_max)      # V_max = max(V_max, V)
             v = v_max
         c1 = 1.0 - beta1 ** t
@@ -114,13 +101,8 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: w ← w − lr·λ·w, then the Adam step.
 
-    Args:
-        params: tensors to optimize, or parameter-group dicts.
-        lr: learning rate α (≥ 0).
-        betas: (β1, β2), the decays of the two averages, each in [0, 1).
-        eps: ε added to √V̂ for numerical stability (≥ 0).
-        weight_decay: decoupled decay λ (≥ 0); PyTorch's default 0.01.
-        amsgrad: divide by the running maximum of V instead of V.
+    The arguments are Adam's, except ``weight_decay``: the decoupled decay λ (≥ 0), by
+    default 0.01 as in PyTorch.
     """
 
     _decoupled_weight_decay = True

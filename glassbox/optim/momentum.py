@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import UNIT_HALF_OPEN, Optimizer, ParamsT
+from .optimizer import UNIT_HALF_OPEN, Optimizer, ParamsT, moving_average_
 
 
 class Momentum(Optimizer):
@@ -57,21 +57,16 @@ class Momentum(Optimizer):
 
     # β is a moving-average decay: β ≥ 1 would give the new gradient a weight 1 − β ≤ 0
     rules = {**Optimizer.rules, "beta": UNIT_HALF_OPEN}
+    buffers = {"exp_avg": None}
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float, beta: float = 0.9,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr=lr, beta=beta, weight_decay=weight_decay)
 
-    def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
-        return {"exp_avg": backend.xp.zeros_like(w)}
-
     def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
                 tmp: Any) -> None:
         xp = backend.xp
-        beta = group["beta"]
         m = state["exp_avg"]
-        m *= beta                                # m = β·m
-        xp.multiply(g, 1.0 - beta, out=tmp)
-        m += tmp                                 #   + (1 − β)·g
+        moving_average_(m, g, group["beta"], tmp)  # m = β·m + (1 − β)·g
         xp.multiply(m, group["lr"], out=tmp)
-        xp.subtract(w, tmp, out=w)               # w = w − lr·m
+        xp.subtract(w, tmp, out=w)                 # w = w − lr·m

@@ -12,10 +12,13 @@ Only step 2–4 differ between SGD, Momentum, Adagrad, RMSprop and Adam, so the 
 class owns everything else: the loop over parameter groups and parameters (skipping
 parameters whose ``grad`` is ``None``), the step counter ``t``, weight decay,
 hyperparameter validation, ``zero_grad`` and the ``state_dict`` round trip. A subclass
-writes two methods:
+declares on the class its hyperparameters' ``rules``, its ``buffers`` (per-parameter state,
+zeros like the weight; override ``_init_state`` for other starting values) and its
+``suspicious`` values, and writes one method:
 
-    _init_state(w, group) -> dict      # its per-parameter buffers, e.g. {"exp_avg": zeros}
     _update(w, g, state, group, tmp)   # one in-place update of the array ``w``
+
+built from ``moving_average_`` and ``lazy_buffer`` where it can.
 
 Weight decay (λ = ``weight_decay``) comes in two flavours, picked by the class
 attribute ``_decoupled_weight_decay``:
@@ -81,6 +84,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# ------------------------------------------------------- the updates' building blocks
+def moving_average_(avg: Any, x: Any, beta: float, tmp: Any, squared: bool = False) -> None:
+    """avg ← β·avg + (1 − β)·x, or (1 − β)·x² with ``squared``, in place (``tmp`` is overwritten):
+    the exponentially weighted average of Momentum, RMSprop, Adam and Adadelta."""
+    avg *= beta
+    backend.xp.multiply(x, 1.0 - beta, out=tmp)
+    if squared:
+        tmp *= x
+    avg += tmp
+
+
+def lazy_buffer(state: dict[str, Any], name: str, w: Any) -> Any:
+    """``state[name]``, created as zeros shaped like ``w`` when missing (an option such as
+    momentum was switched on after this parameter's first step)."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = backend.xp.zeros_like(w)
+    return buf
+
+
 # ---------------------------------------------------------------- the base class
 class Optimizer:
     """Base class of all optimizers.
@@ -101,6 +124,14 @@ class Optimizer:
 
     #: The rule of every hyperparameter this optimizer takes (subclasses extend it).
     rules: ClassVar[dict[str, Rule]] = {"lr": NON_NEGATIVE, "weight_decay": NON_NEGATIVE}
+
+    #: The per-parameter buffers, zeros shaped like the weight, each with the hyperparameter
+    #: that switches it on (None: always), e.g. ``{"exp_avg": None, "max_exp_avg_sq": "amsgrad"}``.
+    buffers: ClassVar[dict[str, str | None]] = {}
+
+    #: Values PyTorch accepts that almost surely break training, ``{name: (is_bad, why)}``:
+    #: ``is_bad(value)`` true gets an ``OptimizerWarning`` saying ``why`` (``{value!r}`` filled in).
+    suspicious: ClassVar[dict[str, tuple[Callable[[Any], bool], str]]] = {}
 
     #: ``True`` for AdamW-style weight decay ``w ← w − lr·λ·w``; ``False`` for L2 ``g ← g + λ·w``.
     _decoupled_weight_decay: bool = False
@@ -197,14 +228,16 @@ class Optimizer:
             warn_hyperparameter(type(self).__name__, message)
 
     def _mistakes(self, group: dict[str, Any]) -> list[str]:
-        """What is almost surely wrong with ``group``'s values (extend in subclasses). The
-        base: ``eps = 0`` where ``_eps_divides`` says ε is all that keeps a zero gradient
-        from dividing 0 by 0 (PyTorch accepts it; the weight becomes NaN)."""
+        """What is almost surely wrong with ``group``'s values: the class's ``suspicious``
+        values, and ``eps = 0`` where ``_eps_divides`` says ε is all that keeps a zero
+        gradient from dividing 0 by 0 (PyTorch accepts it; the weight becomes NaN)."""
+        found = [why.format(value=group[name]) for name, (is_bad, why) in self.suspicious.items()
+                 if is_bad(group[name])]
         if self._eps_divides(group) and group.get("eps") == 0.0:
-            return ["eps=0 divides 0 by 0 for every weight whose gradient (and running average) "
-                    "is 0, which turns those weights into NaN in one step. PyTorch accepts eps=0, "
-                    f"but use eps > 0 (default {self.default_eps()!r})"]
-        return []
+            found.append("eps=0 divides 0 by 0 for every weight whose gradient (and running "
+                         "average) is 0, which turns those weights into NaN in one step. PyTorch "
+                         f"accepts eps=0, but use eps > 0 (default {self.default_eps()!r})")
+        return found
 
     def hyperparameter_mistakes(self) -> list[str]:
         """Every ``OptimizerWarning`` this optimizer's current groups deserve (the divergence
@@ -297,8 +330,11 @@ class Optimizer:
 
     # ------------------------------------------------------- subclass interface
     def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
-        """The per-parameter state before the first update (``"step"`` is added by the base)."""
-        return {}
+        """The per-parameter state before the first update (``"step"`` is added by the base):
+        the ``buffers`` that ``group`` switches on."""
+        xp = backend.xp
+        return {name: xp.zeros_like(w) for name, option in self.buffers.items()
+                if option is None or group[option]}
 
     def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
                 tmp: Any) -> None:

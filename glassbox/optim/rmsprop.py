@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import FLAG, NON_NEGATIVE, Optimizer, ParamsT
+from .optimizer import FLAG, NON_NEGATIVE, Optimizer, ParamsT, lazy_buffer, moving_average_
 
 
 class RMSprop(Optimizer):
@@ -58,6 +58,11 @@ class RMSprop(Optimizer):
 
     rules = {**Optimizer.rules, "alpha": NON_NEGATIVE, "eps": NON_NEGATIVE,
              "momentum": NON_NEGATIVE, "centered": FLAG}
+    buffers = {"square_avg": None, "momentum_buffer": "momentum", "grad_avg": "centered"}
+    suspicious = {"alpha": (lambda alpha: alpha > 1.0,
+                            "alpha={value!r} > 1 gives the new squared gradient the negative weight "
+                            "1 − alpha, so V can turn negative and √V NaN. PyTorch accepts it; use "
+                            "alpha in [0, 1], e.g. 0.99")}
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
@@ -68,40 +73,15 @@ class RMSprop(Optimizer):
     def _eps_divides(self, group: dict[str, Any]) -> bool:
         return True
 
-    def _mistakes(self, group: dict[str, Any]) -> list[str]:
-        found = super()._mistakes(group)
-        if group["alpha"] > 1.0:
-            found.append(
-                f"alpha={group['alpha']!r} > 1 gives the new squared gradient the negative "
-                "weight 1 − alpha, so V can turn negative and √V NaN. PyTorch accepts it; use "
-                "alpha in [0, 1], e.g. 0.99")
-        return found
-
-    def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
-        xp = backend.xp
-        state = {"square_avg": xp.zeros_like(w)}
-        if group["momentum"] > 0.0:
-            state["momentum_buffer"] = xp.zeros_like(w)
-        if group["centered"]:
-            state["grad_avg"] = xp.zeros_like(w)
-        return state
-
     def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
                 tmp: Any) -> None:
         xp = backend.xp
         alpha = group["alpha"]
         v = state["square_avg"]
-        v *= alpha                               # V = β·V
-        xp.multiply(g, 1.0 - alpha, out=tmp)
-        tmp *= g
-        v += tmp                                 #   + (1 − β)·g²
+        moving_average_(v, g, alpha, tmp, squared=True)  # V = β·V + (1 − β)·g²
         if group["centered"]:
-            gbar = state.get("grad_avg")
-            if gbar is None:  # centered was switched on after this parameter's first step
-                gbar = state["grad_avg"] = xp.zeros_like(w)
-            gbar *= alpha                        # ḡ = β·ḡ + (1 − β)·g
-            xp.multiply(g, 1.0 - alpha, out=tmp)
-            gbar += tmp
+            gbar = lazy_buffer(state, "grad_avg", w)
+            moving_average_(gbar, g, alpha, tmp)        # ḡ = β·ḡ + (1 − β)·g
             xp.multiply(gbar, gbar, out=tmp)
             xp.subtract(v, tmp, out=tmp)         # V − ḡ²
             xp.sqrt(tmp, out=tmp)
@@ -111,9 +91,7 @@ class RMSprop(Optimizer):
         xp.divide(g, tmp, out=tmp)               # g / (√V + ε)
         mu = group["momentum"]
         if mu > 0.0:
-            b = state.get("momentum_buffer")
-            if b is None:  # momentum was switched on after this parameter's first step
-                b = state["momentum_buffer"] = xp.zeros_like(w)
+            b = lazy_buffer(state, "momentum_buffer", w)
             b *= mu
             b += tmp
             xp.multiply(b, group["lr"], out=tmp)

@@ -51,6 +51,11 @@ class SGD(Optimizer):
 
     rules = {**Optimizer.rules, "momentum": NON_NEGATIVE, "dampening": UNIT_INTERVAL,
              "nesterov": FLAG}
+    buffers = {"momentum_buffer": "momentum"}
+    suspicious = {"momentum": (lambda mu: mu >= 1.0,
+                               "momentum={value!r} ≥ 1: the velocity v_t = μ·v_(t−1) + g_t then never "
+                               "forgets a gradient and grows without bound, so training diverges. "
+                               "PyTorch accepts it; use momentum in [0, 1), e.g. 0.9")}
 
     def __init__(self, params: ParamsT | Iterable[Any], lr: float, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False,
@@ -65,20 +70,6 @@ class SGD(Optimizer):
                 "SGD: Nesterov momentum needs momentum > 0 and dampening = 0. Received: "
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
             )
-
-    def _mistakes(self, group: dict[str, Any]) -> list[str]:
-        found = super()._mistakes(group)
-        if group["momentum"] >= 1.0:
-            found.append(
-                f"momentum={group['momentum']!r} ≥ 1: the velocity v_t = μ·v_(t−1) + g_t then "
-                "never forgets a gradient and grows without bound, so training diverges. "
-                "PyTorch accepts it; use momentum in [0, 1), e.g. 0.9")
-        return found
-
-    def _init_state(self, w: Any, group: dict[str, Any]) -> dict[str, Any]:
-        if group["momentum"] == 0.0:
-            return {}
-        return {"momentum_buffer": backend.xp.zeros_like(w)}
 
     def _update(self, w: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
                 tmp: Any) -> None:

@@ -22,11 +22,12 @@ import numpy as np
 from .. import backend
 from ..core.grad_mode import no_grad
 from ..device import batch_to, host_numbers, of_module
+from ..nn.utils import inference
 from ..core.tensor import Tensor
 from ..random import manual_seed
 from .callbacks import Callback, CallbackList, History
 from .progress import ProgressBar
-from ..errors import (DataError, GlassboxTypeError, InvalidArgumentError, ShapeError,
+from ..errors import (DataError, GlassboxTypeError, InvalidArgumentError,
                       TrainingDivergedError)
 from .. import validate as check
 from . import divergence
@@ -474,21 +475,8 @@ def predict(model: Any, x: Any, batch_size: int = 1000) -> np.ndarray:
     whose batches are ``(x, ...)`` tuples or bare inputs. Eval mode, no graph.
     """
     check.positive_int(batch_size=batch_size, where="predict")
-    if _is_loader(x):
-        batches: Iterable[Any] = (b[0] if isinstance(b, (tuple, list)) else b for b in x)
-    else:
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
-        if data.ndim == 0:
-            raise ShapeError("predict: x must have a batch dimension, got a scalar")
-        check_finite(data, "x", "predict")
-        batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
-    outputs = []
-    dev = of_module(model)
-    with model.eval_mode(), no_grad():
-        for xb in batches:
-            (xb,) = batch_to(dev, xb if isinstance(xb, Tensor) else Tensor(xb))
-            out = model(xb)
-            outputs.append(backend.to_numpy(out.data))
-    if not outputs:
-        raise DataError("predict: got no inputs")
-    return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+    if not _is_loader(x):
+        x = x if isinstance(x, Tensor) else np.asarray(x)
+        if x.ndim > 0:
+            check_finite(x.data if isinstance(x, Tensor) else x, "x", "predict")
+    return backend.to_numpy(inference(model, x, batch_size, where="predict"))

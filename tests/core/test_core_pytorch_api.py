@@ -10,10 +10,7 @@ from hypothesis import strategies as st
 
 import glassbox as gb
 from glassbox import gradcheck
-
-
-def t64(values, requires_grad=True):
-    return gb.tensor(np.asarray(values, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)
+from helpers import t64
 
 
 def rand64(shape, seed=0, low=None):

@@ -211,6 +211,23 @@ def test_convert_sync_batchnorm_keeps_order_parameters_and_statistics():
                                         "1.running_mean", "1.running_var", "1.num_batches_tracked"]
 
 
+def test_sync_batchnorm_takes_pytorchs_arguments_and_converts_untracked_layers():
+    sync = dist.SyncBatchNorm(3, 1e-3, None, False, False, None, dtype=np.float64)  # PyTorch's order
+    assert (sync.eps, sync.momentum, sync.affine, sync.track_running_stats) == (1e-3, None, False, False)
+    assert sync.running_mean is None and sync.process_group is None
+    model = nn.Sequential(nn.BatchNorm2d(2, momentum=None, track_running_stats=False, dtype=np.float64))
+    dist.SyncBatchNorm.convert_sync_batchnorm(model)
+    bn = model[0]
+    assert isinstance(bn, dist.SyncBatchNorm) and bn.momentum is None and not bn.track_running_stats
+    assert bn.weight.dtype == np.float64 and list(model.state_dict()) == ["0.weight", "0.bias"]
+    cumulative = dist.SyncBatchNorm(2, momentum=None, dtype=np.float64)  # alone: BatchNorm's 1/t
+    batches = [np.random.default_rng(t).normal(loc=t, size=(4, 2, 1, 1)) for t in range(3)]
+    for x in batches:
+        cumulative(gb.Tensor(x, dtype=np.float64))
+    np.testing.assert_allclose(cumulative.running_mean,
+                               np.mean([x.mean(axis=(0, 2, 3)) for x in batches], axis=0), rtol=1e-12)
+
+
 # ------------------------------------------------------------------ launching
 def test_mpirun_command_and_rank_environment():
     cmd = launch.mpirun_command(3, ["python", "-m", "glassbox", "train"])

@@ -42,6 +42,7 @@ def test_two_ranks_train_to_the_same_weights_as_one_process_on_the_whole_batch()
         assert f"OK {check} rank 0 rel_diff=" in out, out
     for rank in (0, 1):
         assert f"OK syncbn-gradient rank {rank}" in out and f"ALL OK rank {rank}" in out, out
+        assert f"OK syncbn-running-stats rank {rank}" in out, out
 
 
 @pytest.mark.parametrize("mode, expected", [

@@ -141,56 +141,13 @@ def test_short_training_on_real_digits_reduces_triplet_loss():
 from glassbox.models.siamese import (  # noqa: E402
     DIHEDRAL, dihedral_pseudo_classes, supervised_contrastive_loss,
 )
+from glassbox.nn import functional as F  # noqa: E402
 
 
-def _supcon_reference(z, y, tau):
-    """ℓᵢ = −mean over positives p of log softmax_{a≠i}(zᵢ·z_a/τ)_p, averaged over rows."""
-    losses = []
-    for i in range(len(y)):
-        others = [a for a in range(len(y)) if a != i]
-        s = np.array([z[i] @ z[a] / tau for a in others])
-        log_p = s - np.log(np.exp(s).sum())
-        pos = [k for k, a in enumerate(others) if y[a] == y[i]]
-        if pos:
-            losses.append(-log_p[pos].mean())
-    return np.mean(losses)
+def test_supcon_keeps_its_old_import_path():
+    """The computation moved to nn.functional (tests/nn/test_supcon.py); the name stays."""
+    assert supervised_contrastive_loss is F.supervised_contrastive_loss
 
-
-def test_supcon_matches_loop_reference_and_gradcheck():
-    rng = np.random.default_rng(0)
-    z = rng.standard_normal((7, 3))
-    z /= np.linalg.norm(z, axis=1, keepdims=True)
-    y = np.array([0, 0, 1, 1, 1, 2, 3])  # rows 5 and 6 have no positive: left out of the mean
-    got = supervised_contrastive_loss(Tensor(z, dtype=np.float64), y, temperature=0.5).item()
-    np.testing.assert_allclose(got, _supcon_reference(z, y, 0.5), rtol=1e-10)
-    gb.gradcheck(lambda t: supervised_contrastive_loss(t, y, 0.5),
-                 Tensor(z, requires_grad=True, dtype=np.float64))
-
-
-@settings(max_examples=15, deadline=None)
-@given(m=st.integers(2, 9), d=st.integers(1, 4), seed=st.integers(0, 1000))
-def test_supcon_gradcheck_random_shapes(m, d, seed):
-    rng = np.random.default_rng(seed)
-    y = np.r_[0, 0, rng.integers(0, 3, m - 2)]  # at least one positive pair
-    z = rng.standard_normal((m, d))
-    np.testing.assert_allclose(supervised_contrastive_loss(Tensor(z, dtype=np.float64), y, 0.7).item(),
-                               _supcon_reference(z, y, 0.7), rtol=1e-9, atol=1e-12)
-    gb.gradcheck(lambda t: supervised_contrastive_loss(t, y, 0.7),
-                 Tensor(z, requires_grad=True, dtype=np.float64))
-
-
-def test_supcon_prefers_clustered_embeddings_and_errors():
-    y = np.array([0, 0, 1, 1])
-    good = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
-    bad = good[[0, 2, 1, 3]]  # same points, labels mixed up
-    assert (supervised_contrastive_loss(Tensor(good), y, 0.1).item()
-            < supervised_contrastive_loss(Tensor(bad), y, 0.1).item())
-    with pytest.raises(ValueError, match="no row has a positive"):
-        supervised_contrastive_loss(Tensor(good), np.arange(4))
-    with pytest.raises(ValueError, match=r"one label per embedding, shape \(4,\), got \(3,\)"):
-        supervised_contrastive_loss(Tensor(good), y[:3])
-    with pytest.raises(ValueError, match="temperature must be > 0"):
-        supervised_contrastive_loss(Tensor(good), y, 0.0)
 
 
 def test_dihedral_transforms_form_a_group_of_8():

@@ -145,8 +145,11 @@ def test_bad_input_is_named():
         MultiHead(body, {})
     with pytest.raises(TypeError, match="MultiHead: head 'a' must be a Module"):
         MultiHead(body, {"a": lambda z: z})
-    with pytest.raises(ValueError, match="identifiers"):
+    with pytest.raises(ValueError, match=r"MultiHead: .*`task`, expected a Python identifier .*"
+                                         r"heads.<task>.weight\). Received: task='a.b'"):
         MultiHead(body, {"a.b": nn.Linear(2, 1)})
+    with pytest.raises(ValueError, match=r"MultiTaskLoss: .*`task`, expected a Python identifier"):
+        MultiTaskLoss({3: lambda o, t: o})
     with pytest.raises(TypeError, match="MultiHead: body must be a Module"):
         MultiHead("body", {"a": nn.Linear(2, 1)})
     with pytest.raises(KeyError, match="no head named 'c'"):

@@ -72,3 +72,27 @@ def test_activation_layers_have_no_parameters_and_readable_repr():
         assert list(module.parameters()) == []
     assert repr(nn.Softmax(axis=0)) == "Softmax(dim=0)"
     assert repr(nn.ReLU()) == "ReLU()"
+
+
+def test_repr_lists_constants_as_pytorch_prints_them():
+    """The default extra_repr shows ``__constants__`` as name=value; inplace only when True."""
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
+    assert repr(nn.SiLU()) == "SiLU()"
+    assert repr(nn.ELU(0.5, inplace=True)) == "ELU(alpha=0.5, inplace=True)"
+    assert repr(nn.GELU("tanh")) == "GELU(approximate='tanh')"
+    assert repr(nn.Softplus(2.0)) == "Softplus(beta=2.0, threshold=20.0)"
+    assert repr(nn.Flatten(0, 2)) == "Flatten(start_dim=0, end_dim=2)"
+    assert repr(nn.AdaptiveMaxPool2d((2, 3))) == "AdaptiveMaxPool2d(output_size=(2, 3))"
+    assert repr(nn.GlobalAvgPool2d()) == "GlobalAvgPool2d()"
+    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
+    assert repr(nn.ConstantPad2d(1, 2)) == "ConstantPad2d(padding=(1, 1, 1, 1), value=2.0)"
+    assert repr(nn.TripletLoss(0.5)) == "TripletLoss(margin=0.5, mining='none', reduction='mean')"
+
+
+def test_formulas_are_filled_in_with_the_layers_hyperparameters():
+    assert nn.LeakyReLU(0.2).formula == "g(z) = max(0.2·z, z)"
+    assert nn.LeakyReLU(0.2).derivative == "g'(z) = 1 if z > 0 else 0.2"
+    assert nn.ELU(0.5).derivative == "g'(z) = 1 if z > 0 else 0.5·eᶻ = A + 0.5"
+    assert nn.Softplus(3).formula == "g(z) = (1/3)·log(1 + e^(3z))"
+    assert "tanh u" in nn.GELU("tanh").formula and "erf" in nn.GELU().formula
+    assert nn.ReLU().formula == "g(z) = max(0, z)" and nn.Sigmoid().derivative.startswith("g'(z) = σ(z)")

@@ -4,10 +4,7 @@ import pytest
 
 import glassbox as gb
 from glassbox import nn
-
-
-def t64(a, grad=False):
-    return gb.Tensor(a, requires_grad=grad, dtype=np.float64)
+from helpers import t64
 
 
 class Net(nn.Module):
@@ -205,4 +202,4 @@ def test_forward_not_defined_names_the_class():
         pass
 
     with pytest.raises(NotImplementedError, match="Empty"):
-        Empty()(t64(np.zeros(1)))
+        Empty()(t64(np.zeros(1), requires_grad=False))

@@ -69,10 +69,12 @@ def test_selection_include_and_groups():
                      lam=5.0, m=1)
     assert pen.item() == pytest.approx(0.5 * (m[0].weight.data ** 2).sum(), rel=1e-12)
     assert l2_penalty([m[0].bias], 1.0).item() == 0.0  # a bias alone is not a weight
-    with pytest.raises(ValueError, match="l2_penalty: m"):
+    with pytest.raises(ValueError, match=r"l2_penalty: .*`m`, expected a number > 0. Received: m=0"):
         l2_penalty(m, 1.0, 0)
-    with pytest.raises(ValueError, match="l2_penalty: lam"):
+    with pytest.raises(ValueError, match=r"l2_penalty: .*`lam`, expected a number >= 0. Received: lam=-1.0"):
         l2_penalty(m, -1.0)
+    with pytest.raises(ValueError, match=r"l2_penalty: .*`l2`, expected a number >= 0. Received: l2=-2"):
+        l2_penalty([{"params": m[0].parameters(), "l2": -2}], lam=1.0)
     with pytest.raises(TypeError, match="include"):
         l2_penalty(m, 1.0, include=3)
 
@@ -145,7 +147,7 @@ def test_regularized_loss_in_fit_and_eval_mode():
     fit(b, ce, SGD(b.parameters(), 0.1), (x.astype(np.float32), y), epochs=5, batch_size=20,
         verbose=0, seed=0)
     assert np.linalg.norm(a[0].weight.data) < 0.8 * np.linalg.norm(b[0].weight.data)
-    with pytest.raises(ValueError, match="Regularized: l2"):
+    with pytest.raises(ValueError, match=r"Regularized: .*`l2`, expected a number >= 0"):
         Regularized(ce, a, l2=-1)
 
 
@@ -165,3 +167,11 @@ def test_max_norm_rescales_rows_above_c():
         verbose=0, callbacks=[MaxNorm(0.5)])
     for layer in (m32[0], m32[2]):
         assert np.linalg.norm(layer.weight.data, axis=1).max() <= 0.5 + 1e-5
+
+
+def test_apply_max_norm_needs_a_positive_max_value():
+    from glassbox.nn.regularization import apply_max_norm
+
+    for bad in (0, -1.0, float("nan"), "1"):
+        with pytest.raises(ValueError, match=r"apply_max_norm: .*`max_value`, expected a number > 0"):
+            apply_max_norm(net(), bad)

@@ -155,6 +155,8 @@ OPS = {
     "upsample": (lambda m, x: m.u(x), (2, 3, 4), {"u": nn.Upsample(scale_factor=(2, 3))}),
     "conv transpose": (lambda m, x: m.t(x), (2, 4, 4),
                        {"t": nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1)}),
+    "conv transpose dilation 2, groups 2": (lambda m, x: m.t(x), (4, 4, 4), {"t": nn.ConvTranspose2d(
+        4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2)}),
     "batchnorm1d": (lambda m, x: m.bn(x), (4,), {"bn": nn.BatchNorm1d(4)}),
     "concat+transpose": (lambda m, x: gb.cat([x, x * 2.0], axis=1).transpose(0, 2, 1), (3, 2), {}),
     "stack": (lambda m, x: gb.stack([x, -x], axis=1), (3,), {}),

@@ -25,7 +25,9 @@ def test_zoo_round_trip_same_outputs_and_state_dict(name, tmp_path):
     imported = load(tmp_path / "m.onnx")
     assert isinstance(imported, OnnxModule) and not imported.training
     x = rng.random((3,) + shape, dtype=np.float32)
-    np.testing.assert_allclose(_glassbox(imported, x), _glassbox(model, x), rtol=0, atol=1e-6)
+    # float32 rounding only: the zoo model runs Conv→BN fused at inference (nn/fusion.py), the
+    # imported graph node by node
+    np.testing.assert_allclose(_glassbox(imported, x), _glassbox(model, x), rtol=1e-5, atol=1e-5)
     # num_batches_tracked (PyTorch's BatchNorm step counter) takes no part in the forward pass
     ours = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
     theirs = imported.state_dict()

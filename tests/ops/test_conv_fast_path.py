@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import glassbox as gb
+from glassbox import parallel
 from glassbox.ops import conv as conv_ops
 from glassbox.ops.conv import Conv2d
 from helpers import t64
@@ -88,7 +89,7 @@ def test_fast_path_output_is_a_channel_major_view():
 
 
 def test_chunks_cover_the_batch_once(monkeypatch):
-    monkeypatch.setattr(conv_ops, "worker_pool", lambda: None)   # one thread
+    monkeypatch.setattr(parallel, "worker_pool", lambda: None)   # one thread
     assert conv_ops.batch_chunks(10, 100, 4) == [(0, 10)]
     saved = conv_ops.CHUNK_BYTES
     try:
@@ -98,18 +99,6 @@ def test_chunks_cover_the_batch_once(monkeypatch):
         assert conv_ops.batch_chunks(3, 100, 4) == [(0, 1), (1, 2), (2, 3)]
     finally:
         conv_ops.CHUNK_BYTES = saved
-
-
-@pytest.fixture
-def two_workers(monkeypatch):
-    """The chunks on a pool of two threads, as with OPENBLAS_NUM_THREADS=2."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(2)
-    monkeypatch.setattr(conv_ops, "worker_pool", lambda: pool)
-    monkeypatch.setitem(conv_ops._pool_state, "threads", 2)
-    yield
-    pool.shutdown()
 
 
 @pytest.mark.parametrize("xs, oc, k, stride, pads, dil, groups", CASES)
@@ -127,3 +116,65 @@ def test_fast_path_on_two_threads_matches_plain(two_workers, monkeypatch, chunk,
     np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
     for fast, plain in zip(fast_grads, plain_grads):
         np.testing.assert_allclose(fast, plain, atol=1e-10)
+
+
+# The stride-1 path: widened columns, and ∂L/∂X as the full convolution with the flipped kernel.
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 4), c=st.integers(1, 3), oc=st.integers(1, 3), kh=st.integers(2, 4),
+       kw=st.integers(2, 4), d=st.integers(1, 2), pads=st.tuples(*[st.integers(0, 3)] * 4),
+       h=st.integers(3, 9), w=st.integers(3, 9), chunk=st.sampled_from([1, 300, 2**21]),
+       seed=st.integers(0, 2**16))
+def test_stride1_wide_path_matches_plain_with_asymmetric_padding(n, c, oc, kh, kw, d, pads, h, w,
+                                                                  chunk, seed):
+    padding = ((pads[0], pads[1]), (pads[2], pads[3]))
+    if d * (kh - 1) + 1 > h + pads[0] + pads[1] or d * (kw - 1) + 1 > w + pads[2] + pads[3]:
+        return
+    rng = np.random.default_rng(seed)
+    x, wt = rng.standard_normal((n, c, h, w)), rng.standard_normal((oc, c, kh, kw))
+    kw_args = dict(padding=padding, dilation=(d, d))
+    g = rng.standard_normal(Conv2d.apply(t64(x, False), t64(wt, False), **kw_args).shape)
+    saved = conv_ops.CHUNK_BYTES
+    conv_ops.CHUNK_BYTES = chunk
+    try:
+        fast_out, fast_grads = run("gemm", x, wt, None, g, **kw_args)
+    finally:
+        conv_ops.CHUNK_BYTES = saved
+    plain_out, plain_grads = run("im2col", x, wt, None, g, **kw_args)
+    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
+    for fast, plain in zip(fast_grads, plain_grads):
+        np.testing.assert_allclose(fast, plain, atol=1e-10)
+
+
+def test_full_padding_is_kernel_reach_minus_padding():
+    assert conv_ops.full_padding((3, 3), ((1, 1), (1, 1)), (1, 1)) == ((1, 1), (1, 1))
+    assert conv_ops.full_padding((5, 3), ((0, 2), (1, 0)), (1, 2)) == ((4, 2), (3, 4))
+    assert conv_ops.full_padding((3, 3), ((2, 1), (1, 1)), (1, 1)) == ((0, 1), (1, 1))  # p = d·(f − 1)
+    assert conv_ops.full_padding((3, 3), ((3, 1), (1, 1)), (1, 1)) is None   # p > d·(f − 1)
+
+
+def test_flipped_kernel_swaps_channels_and_rotates():
+    w = np.arange(2 * 3 * 2 * 2, dtype=float).reshape(2, 3, 2, 2)
+    f = conv_ops.flipped_kernel(w)
+    assert f.shape == (3, 2, 2, 2)
+    assert f[1, 0, 0, 0] == w[0, 1, 1, 1] and f[2, 1, 1, 0] == w[1, 2, 0, 1]
+
+
+def test_wide_columns_match_the_plain_window_copy():
+    rng = np.random.default_rng(4)
+    xc = rng.standard_normal((2, 3, 5, 6))                  # (C, N, H, W), channel-major
+    pad, (kh, kw) = ((1, 0), (2, 1)), (2, 3)
+    cols = conv_ops.wide_columns(xc, 1, 3, 2, (kh, kw), pad, (1, 1))
+    hp, wp = 5 + 1, 6 + 3
+    oh, ow = hp - kh + 1, wp - kw + 1
+    wide = cols.reshape(2, kh, kw, 2, oh, wp)
+    padded = np.pad(xc[:, 1:3], ((0, 0), (0, 0), pad[0], pad[1]))
+    for i in range(kh):
+        for j in range(kw):
+            np.testing.assert_array_equal(wide[:, i, j, :, :, :ow], padded[:, :, i:i + oh, j:j + ow])
+
+
+def test_padding_beyond_the_kernel_reach_falls_back_to_col2im(tiny_chunks):
+    rng = np.random.default_rng(5)
+    x, w = t64(rng.standard_normal((2, 2, 4, 4))), t64(rng.standard_normal((3, 2, 2, 2)))
+    fn = lambda *t: Conv2d.apply(*t, padding=((2, 2), (0, 1)), algorithm="gemm")
+    assert gb.gradcheck(fn, x, w)

@@ -131,3 +131,16 @@ def test_random_shapes(n, c, h, w, k, s, p, kind):
     ref = naive_pool(x, (k, k), (s, s), p, np.max if kind == "max" else np.mean)
     np.testing.assert_allclose(fn(t64(x, False)).numpy(), ref, atol=1e-12)
     assert gb.gradcheck(fn, t64(x))
+
+
+def test_max_pool_inference_path_matches_training_forward():
+    """Without gradients the tiled max-pool computes only the max (no arg-max index)."""
+    import glassbox as gb
+    from glassbox.ops.pooling import MaxPool2d
+
+    x = np.random.default_rng(7).standard_normal((3, 2, 7, 9))
+    for kernel in ((2, 2), (3, 3), (1, 1), (2, 3)):
+        with_grad = MaxPool2d.apply(gb.Tensor(x, requires_grad=True), kernel=kernel, stride=kernel)
+        with gb.no_grad():
+            without = MaxPool2d.apply(gb.Tensor(x, requires_grad=True), kernel=kernel, stride=kernel)
+        np.testing.assert_array_equal(without.numpy(), with_grad.numpy())

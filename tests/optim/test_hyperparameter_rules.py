@@ -125,3 +125,36 @@ def test_a_subclass_without_a_rule_is_refused():
 
     with pytest.raises(TypeError, match="no rule for hyperparameter `gamma` in Mine.rules"):
         Mine(_p())
+
+
+def test_a_new_optimizer_declares_its_buffers_and_suspicious_values():
+    """A subclass states its state buffers (switched on by a hyperparameter or always) and
+    the values to warn about on the class; the base makes, checks and warns."""
+    from glassbox.optim.optimizer import NON_NEGATIVE, lazy_buffer, moving_average_
+
+    class Averaged(Optimizer):
+        rules = {**Optimizer.rules, "beta": NON_NEGATIVE, "keep_max": gb.validate.boolean}
+        buffers = {"avg": None, "max": "keep_max"}
+        suspicious = {"beta": (lambda b: b > 1, "beta={value!r} > 1 flips the sign")}
+
+        def __init__(self, params, lr=0.1, beta=0.5, keep_max=False):
+            super().__init__(params, lr=lr, weight_decay=0.0, beta=beta, keep_max=keep_max)
+
+        def _update(self, w, g, state, group, tmp):
+            moving_average_(state["avg"], g, group["beta"], tmp, squared=True)
+            np.maximum(lazy_buffer(state, "max", w), state["avg"], out=state["max"])
+            w -= group["lr"] * state["avg"]
+
+    p = _p()
+    opt = Averaged(p)
+    p[0].grad = gb.Tensor(np.array([2.0, -1.0, 0.0]))
+    opt.step()
+    np.testing.assert_allclose(opt.state[p[0]]["avg"], [2.0, 0.5, 0.0])  # 0.5·0 + 0.5·g²
+    assert set(opt.state[p[0]]) == {"step", "avg", "max"}  # max made lazily, on first need
+    assert set(Averaged(_p(), keep_max=True)._init_state(np.zeros(3), {"keep_max": True})) == {"avg", "max"}
+    assert set(opt._init_state(np.zeros(3), opt.param_groups[0])) == {"avg"}
+    with pytest.warns(OptimizerWarning, match=r"Averaged: beta=1.5 > 1 flips the sign"):
+        Averaged(_p(), beta=1.5)
+    with pytest.warns(OptimizerWarning):
+        loose = Averaged(_p(), beta=2.0)
+    assert loose.hyperparameter_mistakes() == ["Averaged: beta=2.0 > 1 flips the sign"]

@@ -156,6 +156,32 @@ def sync_bn_gradient() -> None:
     ok("syncbn-gradient")
 
 
+def sync_bn_running_stats() -> None:
+    """The running averages of SyncBatchNorm over several steps equal one process's BatchNorm
+    on the whole batches: momentum 0.3 and momentum=None (the cumulative average 1/t), and
+    track_running_stats=False trains without any."""
+    p, r = dist.world_size(), dist.rank()
+    rng = np.random.default_rng(12)
+    batches = [rng.normal(loc=t, size=(3 * p, 2, 2, 2)) for t in range(4)]
+    for momentum in (0.3, None):
+        bn = dist.SyncBatchNorm(2, momentum=momentum, dtype=np.float64)
+        ref = nn.BatchNorm2d(2, momentum=momentum, dtype=np.float64)
+        for x_all in batches:
+            bn(gb.Tensor(x_all[3 * r:3 * r + 3], dtype=np.float64))
+            ref(gb.Tensor(x_all, dtype=np.float64))
+        for name in ("running_mean", "running_var"):
+            assert np.allclose(getattr(bn, name), getattr(ref, name), rtol=1e-12, atol=1e-14), \
+                f"SyncBN {name} momentum={momentum}"
+        assert int(bn.num_batches_tracked) == int(ref.num_batches_tracked) == 4
+    cumulative = np.mean([x.mean(axis=(0, 2, 3)) for x in batches], axis=0)
+    assert np.allclose(bn.running_mean, cumulative, rtol=1e-12), "momentum=None is the mean of the batch means"
+    free = dist.SyncBatchNorm(2, track_running_stats=False, dtype=np.float64)
+    out = free(gb.Tensor(batches[0][3 * r:3 * r + 3], dtype=np.float64))
+    ref = nn.BatchNorm2d(2, track_running_stats=False, dtype=np.float64)(gb.Tensor(batches[0], dtype=np.float64))
+    assert free.running_mean is None and np.allclose(out.data, ref.data[3 * r:3 * r + 3]), "SyncBN untracked"
+    ok("syncbn-running-stats")
+
+
 def fit_distributed() -> None:
     """``fit(..., distributed=True)`` on (x, y) arrays matches the one-process reference and
     reports exact global validation figures."""
@@ -202,6 +228,7 @@ def main() -> None:
                    shuffle=True, convert_sync=True, bucket_cap_mb=0.00005)
     ddp_module.FIRST_BUCKET_BYTES = 1024 * 1024
     sync_bn_gradient()
+    sync_bn_running_stats()
     fit_distributed()
     print(f"ALL OK rank {dist.rank()}", flush=True)
 
