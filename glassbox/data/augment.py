@@ -13,10 +13,10 @@ pixel it reads (the inverse map), then fetch all of them with one fancy index::
     rotate by θ:           src = c + R(−θ)(p − c),  c = the image centre
     bilinear sampling:     out = Σ over the 4 neighbours q of src: (1−|Δi|)(1−|Δj|) · x[q]
 
-Horizontal flips are here but in no default pipeline: for digits a mirrored 2, 3, 5 or 7
-is no longer that digit (and a few become other symbols), so flipping would teach the
-model wrong labels. It is meant for data whose classes are mirror-symmetric
-(e.g. Fashion-MNIST's shirts and shoes).
+Horizontal flips are never for digits: a mirrored 2, 3, 5 or 7 is no longer that digit
+(and a few become other symbols), so flipping would teach the model wrong labels. They are
+meant for data whose classes are mirror-symmetric (e.g. Fashion-MNIST's shirts and shoes):
+``glassbox train`` flips Fashion-MNIST images for its convolutional models by default.
 
 To train with augmentation wrap a loader: ``AugmentedLoader(DataLoader(...), transform,
 seed=0)`` yields ``(transform(x), y)``; pass it to ``fit`` as the training data.
@@ -245,7 +245,7 @@ class RandomRotation(Transform):
 class RandomHorizontalFlip(Transform):
     """Mirror each image left–right (``x[..., ::-1]``) with probability ``p``.
 
-    Not for digits (see the module docstring): it is in no default pipeline.
+    Not for digits (see the module docstring); ``glassbox train`` uses it on Fashion-MNIST.
     """
 
     def __init__(self, p: float = 0.5) -> None:
