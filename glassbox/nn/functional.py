@@ -277,6 +277,38 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     return _loss.MeanSquaredError.apply(x, y, reduction=reduction, half=bool(half))
 
 
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean", *, where: Where = None) -> Tensor:
+    """|ŷ − y| averaged (or summed): the mean absolute error; gradient sign(ŷ − y)."""
+    owner = name_of(where, "l1_loss")
+    _reduction(reduction, owner)
+    x, y = _as_tensor(input), _as_tensor(target)
+    _same_shape(x, y, owner, "prediction")
+    return _loss.MeanAbsoluteError.apply(x, y, reduction=reduction)
+
+
+def one_hot(tensor: Any, num_classes: int = -1, *, where: Where = None) -> Tensor:
+    """(*) integer class labels → (*, num_classes) int64 with a 1 at each label (PyTorch's
+    ``F.one_hot``); ``num_classes=-1`` takes max(label) + 1. Not differentiable (integers)."""
+    owner = name_of(where, "one_hot")
+    labels = _array(tensor)
+    if labels.dtype.kind not in "iu":
+        raise GlassboxTypeError(f"{owner}: expected integer class labels, got dtype {labels.dtype}")
+    if labels.size and labels.min() < 0:
+        raise DataError(f"{owner}: class labels must be >= 0, got {int(labels.min())}")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+        if num_classes == 0:
+            raise DataError(f"{owner}: cannot infer num_classes from an empty tensor; pass num_classes")
+    else:
+        num_classes = check.positive_int(num_classes=num_classes, where=owner)
+        if labels.size and labels.max() >= num_classes:
+            raise DataError(f"{owner}: class label {int(labels.max())} is out of range for "
+                            f"num_classes={num_classes}")
+    xp = backend.array_module(labels)
+    return Tensor(xp.eye(num_classes, dtype=np.int64)[labels], dtype=np.int64)
+
+
 def _broadcast_weight(weight: Any, shape: tuple[int, ...], owner: str, name: str) -> Any:
     if weight is None:
         return None
@@ -498,6 +530,35 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return _conv.Conv2d.apply(*inputs, stride=stride_hw, padding=pads, dilation=dilation_hw,
                               groups=groups)
+
+
+def _conv1d_args(stride: Any, padding: Any, dilation: Any, owner: str) -> tuple[Any, Any, Any]:
+    """A 1-D conv's (stride, padding, dilation) as the (1, ·) pairs of the 2-D conv it runs as."""
+    (s,) = check.ints(stride=stride, length=1, low=1, where=owner)
+    (d,) = check.ints(dilation=dilation, length=1, low=1, where=owner)
+    if isinstance(padding, str):
+        return (1, s), padding, (1, d)
+    (p,) = check.ints(padding=padding, length=1, low=0, where=owner,
+                      expected='"valid", "same", or an integer >= 0')
+    return (1, s), (0, p), (1, d)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1, *, where: Where = None) -> Tensor:
+    """1-D convolution of x (N, C, L) with weight (out, C/groups, k), plus bias (out,):
+    out[n, o, t] = b[o] + Σ_c Σ_j W[o, c, j]·x[n, c, t·s + j·d − p]. Computed as the 2-D
+    convolution of the (N, C, 1, L) image with a 1×k kernel (same im2col, same gradients).
+    Output length ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1."""
+    owner = name_of(where, "conv1d")
+    x = _as_tensor(input)
+    check.shape(x, ndim=3, where=owner, expected="a 3-D shape (N, C, L)")
+    check.shape(weight, ndim=3, where=owner, name="weight", expected="(out, in/groups, k)")
+    stride_2d, padding_2d, dilation_2d = _conv1d_args(stride, padding, dilation, owner)
+    n, c, length = x.shape
+    out_c, c_g, k = weight.shape
+    out = conv2d(x.reshape(n, c, 1, length), weight.reshape(out_c, c_g, 1, k), bias, stride_2d,
+                 padding_2d, dilation_2d, groups, where=owner)
+    return out.reshape(n, out_c, out.shape[3])
 
 
 def conv_transpose_args(in_hw: Any, kernel: Any, stride: Any, padding: Any, output_padding: Any,
