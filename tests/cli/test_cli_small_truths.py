@@ -55,7 +55,7 @@ def test_resnet18_is_adapted_and_says_so(capsys):
 
 def test_help_states_the_defaults_that_apply(capsys):
     text = _help(capsys, "train")
-    assert f"passes over the training set (default: {train_cli.DEFAULT_EPOCHS})" in text
+    assert f"else {train_cli.DEFAULT_EPOCHS})" in text  # --epochs (per model: test_cli_train_defaults.py)
     assert f"mini-batch size (default: {train_cli.DEFAULT_BATCH_SIZE})" in text
     assert f"(default: {train_cli.DEFAULT_LABEL_SMOOTHING:g})" in text
     assert f"{train_cli.DEFAULT_EPOCHS} epochs)" in text  # the description's claim
