@@ -5,6 +5,7 @@ holds parameters and options, and its ``forward`` calls ``F``.
 """
 from . import functional, fusion, init, utils
 from .activation import ELU, GELU, SiLU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .attention import MultiheadAttention
 from .blocks import BasicBlock, Bottleneck, InceptionBlock, ResidualBlock
 from .container import Flatten, ModuleDict, ModuleList, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
@@ -28,7 +29,7 @@ __all__ = [
     # containers
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Flatten", "Identity",
     # layers
-    "Linear", "Conv1d", "Conv2d", "ConvTranspose2d", "Upsample", "MaxPool2d", "AvgPool2d",
+    "Linear", "Conv1d", "Conv2d", "ConvTranspose2d", "MultiheadAttention", "Upsample", "MaxPool2d", "AvgPool2d",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "GlobalAvgPool2d", "ZeroPad2d", "ConstantPad2d", "BatchNorm1d",
     "BatchNorm2d", "LayerNorm", "Embedding", "Dropout", "Dropout2d",
     # activations
