@@ -277,6 +277,38 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     return _loss.MeanSquaredError.apply(x, y, reduction=reduction, half=bool(half))
 
 
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean", *, where: Where = None) -> Tensor:
+    """|ŷ − y| averaged (or summed): the mean absolute error; gradient sign(ŷ − y)."""
+    owner = name_of(where, "l1_loss")
+    _reduction(reduction, owner)
+    x, y = _as_tensor(input), _as_tensor(target)
+    _same_shape(x, y, owner, "prediction")
+    return _loss.MeanAbsoluteError.apply(x, y, reduction=reduction)
+
+
+def one_hot(tensor: Any, num_classes: int = -1, *, where: Where = None) -> Tensor:
+    """(*) integer class labels → (*, num_classes) int64 with a 1 at each label (PyTorch's
+    ``F.one_hot``); ``num_classes=-1`` takes max(label) + 1. Not differentiable (integers)."""
+    owner = name_of(where, "one_hot")
+    labels = _array(tensor)
+    if labels.dtype.kind not in "iu":
+        raise GlassboxTypeError(f"{owner}: expected integer class labels, got dtype {labels.dtype}")
+    if labels.size and labels.min() < 0:
+        raise DataError(f"{owner}: class labels must be >= 0, got {int(labels.min())}")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+        if num_classes == 0:
+            raise DataError(f"{owner}: cannot infer num_classes from an empty tensor; pass num_classes")
+    else:
+        num_classes = check.positive_int(num_classes=num_classes, where=owner)
+        if labels.size and labels.max() >= num_classes:
+            raise DataError(f"{owner}: class label {int(labels.max())} is out of range for "
+                            f"num_classes={num_classes}")
+    xp = backend.array_module(labels)
+    return Tensor(xp.eye(num_classes, dtype=np.int64)[labels], dtype=np.int64)
+
+
 def _broadcast_weight(weight: Any, shape: tuple[int, ...], owner: str, name: str) -> Any:
     if weight is None:
         return None
@@ -498,6 +530,35 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return _conv.Conv2d.apply(*inputs, stride=stride_hw, padding=pads, dilation=dilation_hw,
                               groups=groups)
+
+
+def _conv1d_args(stride: Any, padding: Any, dilation: Any, owner: str) -> tuple[Any, Any, Any]:
+    """A 1-D conv's (stride, padding, dilation) as the (1, ·) pairs of the 2-D conv it runs as."""
+    (s,) = check.ints(stride=stride, length=1, low=1, where=owner)
+    (d,) = check.ints(dilation=dilation, length=1, low=1, where=owner)
+    if isinstance(padding, str):
+        return (1, s), padding, (1, d)
+    (p,) = check.ints(padding=padding, length=1, low=0, where=owner,
+                      expected='"valid", "same", or an integer >= 0')
+    return (1, s), (0, p), (1, d)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1, *, where: Where = None) -> Tensor:
+    """1-D convolution of x (N, C, L) with weight (out, C/groups, k), plus bias (out,):
+    out[n, o, t] = b[o] + Σ_c Σ_j W[o, c, j]·x[n, c, t·s + j·d − p]. Computed as the 2-D
+    convolution of the (N, C, 1, L) image with a 1×k kernel (same im2col, same gradients).
+    Output length ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1."""
+    owner = name_of(where, "conv1d")
+    x = _as_tensor(input)
+    check.shape(x, ndim=3, where=owner, expected="a 3-D shape (N, C, L)")
+    check.shape(weight, ndim=3, where=owner, name="weight", expected="(out, in/groups, k)")
+    stride_2d, padding_2d, dilation_2d = _conv1d_args(stride, padding, dilation, owner)
+    n, c, length = x.shape
+    out_c, c_g, k = weight.shape
+    out = conv2d(x.reshape(n, c, 1, length), weight.reshape(out_c, c_g, 1, k), bias, stride_2d,
+                 padding_2d, dilation_2d, groups, where=owner)
+    return out.reshape(n, out_c, out.shape[3])
 
 
 def conv_transpose_args(in_hw: Any, kernel: Any, stride: Any, padding: Any, output_padding: Any,
@@ -787,6 +848,144 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
             weight._bump_version()  # changed in place: a graph that saved it must not backprop
     return _embedding.Embedding.apply(weight, indices=indices, padding_idx=padding_idx,
                                       scale_grad_by_freq=scale_grad_by_freq)
+
+
+# ============================================================================ attention
+def _attention_mask(mask: Any, dtype: Any, owner: str, name: str, allowed_when_true: bool) -> Any:
+    """A bool mask as the additive −inf/0 mask of the scores; a float mask as it is."""
+    m = _array(mask)
+    if m.dtype == np.bool_:
+        blocked = m if not allowed_when_true else ~m
+        return backend.array_module(m).where(blocked, -np.inf, 0.0).astype(dtype)
+    if m.dtype.kind != "f":
+        raise GlassboxTypeError(f"{owner}: `{name}` must be a bool or float mask, got dtype {m.dtype}")
+    return m.astype(dtype)
+
+
+def _attend(q: Tensor, k: Tensor, v: Tensor, additive: Any, dropout_p: float, scale: float
+            ) -> tuple[Tensor, Tensor]:
+    """softmax(q·kᵀ·scale + mask) (the weights A) and A·v, over the last two dimensions."""
+    scores = (q @ k.transpose(-2, -1)) * scale
+    if additive is not None:
+        scores = scores + Tensor(additive, dtype=scores.dtype)
+    weights = _act.Softmax.apply(scores, axis=scores.ndim - 1)
+    dropped = dropout(weights, dropout_p) if dropout_p > 0 else weights
+    return dropped @ v, weights
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None, *, where: Where = None) -> Tensor:
+    """Attention(Q, K, V) = softmax(Q·Kᵀ/√d + M)·V for Q (…, L, d), K (…, S, d), V (…, S, d_v).
+
+    ``attn_mask`` (broadcast to (…, L, S)): bool, **True where a query may attend** (PyTorch's
+    rule for this function), or a float mask added to the scores; ``is_causal``: query i sees
+    keys 0 … i only. ``dropout_p`` drops attention weights (always, as PyTorch: pass 0 in eval).
+    """
+    owner = name_of(where, "scaled_dot_product_attention")
+    q, k, v = _as_tensor(query), _as_tensor(key), _as_tensor(value)
+    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2 or q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ShapeError(f"{owner}: expected query (…, L, d), key (…, S, d) and value (…, S, d_v), "
+                         f"got shapes {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
+    dropout_p = check.probability(dropout_p=dropout_p, where=owner)
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else check.number(scale=scale, where=owner)
+    additive = None
+    if attn_mask is not None:
+        additive = _attention_mask(attn_mask, q.dtype, owner, "attn_mask", allowed_when_true=True)
+    if check.boolean(is_causal=is_causal, where=owner):
+        if attn_mask is not None:
+            raise InvalidArgumentError(f"{owner}: give attn_mask or is_causal, not both")
+        length, source = q.shape[-2], k.shape[-2]
+        additive = np.where(np.tril(np.ones((length, source), dtype=bool)), 0.0, -np.inf).astype(q.dtype)
+        additive = backend.like(additive, q.data)
+    return _attend(q, k, v, additive, dropout_p, scale)[0]
+
+
+def multi_head_attention_forward(
+        query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+        in_proj_weight: Tensor, in_proj_bias: Tensor | None, bias_k: Any, bias_v: Any,
+        add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor, out_proj_bias: Tensor | None,
+        training: bool = True, key_padding_mask: Any = None, need_weights: bool = True,
+        attn_mask: Any = None, use_separate_proj_weight: bool = False, q_proj_weight: Any = None,
+        k_proj_weight: Any = None, v_proj_weight: Any = None, static_k: Any = None,
+        static_v: Any = None, average_attn_weights: bool = True, is_causal: bool = False, *,
+        where: Where = None) -> tuple[Tensor, Tensor | None]:
+    """Multi-head attention (Vaswani et al.), PyTorch's ``F.multi_head_attention_forward``:
+    inputs (L, N, E) sequence-first (or unbatched (L, E)); with h heads of d = E/h,
+
+        [Q K V] = [query key value]·W_inᵀ + b_in,   split into h heads of d columns
+        headᵢ = softmax(Qᵢ·Kᵢᵀ/√d + M)·Vᵢ,          out = [head₁ … head_h]·W_outᵀ + b_out
+
+    ``attn_mask`` (L, S) or (N·h, L, S): bool **True = may not attend** (MultiheadAttention's
+    rule, the opposite of ``scaled_dot_product_attention``'s), or float added to the scores;
+    ``key_padding_mask`` (N, S): True marks padding keys. Returns (out, weights): weights
+    (N, L, S) averaged over the heads (``average_attn_weights``), (N, h, L, S) otherwise, or
+    None without ``need_weights``. bias_k/bias_v, add_zero_attn, separate projection weights
+    and static_k/v are not implemented (only their defaults).
+    """
+    owner = name_of(where, "multi_head_attention_forward")
+    for name, value_, default in (("bias_k", bias_k, None), ("bias_v", bias_v, None),
+                                  ("add_zero_attn", add_zero_attn, False),
+                                  ("use_separate_proj_weight", use_separate_proj_weight, False),
+                                  ("static_k", static_k, None), ("static_v", static_v, None)):
+        if (value_ is not None) if default is None else bool(value_) != default:
+            raise InvalidArgumentError(f"{owner}: `{name}` is not implemented (only {default!r})")
+    q_in, k_in, v_in = _as_tensor(query), _as_tensor(key), _as_tensor(value)
+    unbatched = q_in.ndim == 2
+    if unbatched:
+        q_in, k_in, v_in = (t.reshape(t.shape[0], 1, t.shape[1]) for t in (q_in, k_in, v_in))
+    e = check.positive_int(embed_dim_to_check=embed_dim_to_check, where=owner)
+    h = check.positive_int(num_heads=num_heads, where=owner)
+    if q_in.ndim != 3 or k_in.ndim != 3 or v_in.ndim != 3 or q_in.shape[2] != e or k_in.shape[2] != e \
+            or v_in.shape[2] != e or k_in.shape[:2] != v_in.shape[:2] or q_in.shape[1] != k_in.shape[1]:
+        raise ShapeError(f"{owner}: expected query (L, N, {e}), key and value (S, N, {e}) (or "
+                         f"unbatched (L, {e}), (S, {e})), got shapes {tuple(query.shape)}, "
+                         f"{tuple(key.shape)}, {tuple(value.shape)}")
+    if e % h:
+        raise InvalidArgumentError(f"{owner}: embed_dim={e} must be divisible by num_heads={h}")
+    d = e // h
+    length, n, source = q_in.shape[0], q_in.shape[1], k_in.shape[0]
+    check.shape(in_proj_weight, ndim=2, where=owner, name="in_proj_weight", expected=f"(3·{e}, {e})")
+    check.size(in_proj_weight, dim=0, size=3 * e, where=owner, name="in_proj_weight",
+               expected=f"shape ({3 * e}, {e})")
+    dropout_p = check.probability(dropout_p=dropout_p, where=owner)
+
+    def heads(x: Tensor, i: int, rows: int) -> Tensor:  # (rows, N, E) → (N, h, rows, d)
+        b = None if in_proj_bias is None else in_proj_bias[i * e:(i + 1) * e]
+        z = linear(x, in_proj_weight[i * e:(i + 1) * e], b, where=owner)
+        return z.reshape(rows, n, h, d).permute(1, 2, 0, 3)
+
+    q, k, v = heads(q_in, 0, length), heads(k_in, 1, source), heads(v_in, 2, source)
+    additive = None
+    if attn_mask is not None:
+        mask = _attention_mask(attn_mask, q.dtype, owner, "attn_mask", allowed_when_true=False)
+        if mask.shape == (length, source):
+            additive = mask
+        elif mask.shape == (n * h, length, source):
+            additive = mask.reshape(n, h, length, source)
+        else:
+            raise ShapeError(f"{owner}: expected attn_mask of shape ({length}, {source}) or "
+                             f"({n * h}, {length}, {source}), got shape {tuple(mask.shape)}")
+    elif check.boolean(is_causal=is_causal, where=owner):
+        raise InvalidArgumentError(f"{owner}: is_causal needs the causal attn_mask too (PyTorch's rule)")
+    if key_padding_mask is not None:
+        pad = _attention_mask(key_padding_mask, q.dtype, owner, "key_padding_mask", allowed_when_true=False)
+        if pad.shape != (n, source):
+            raise ShapeError(f"{owner}: expected key_padding_mask of shape ({n}, {source}), got "
+                             f"shape {tuple(pad.shape)}")
+        pad = pad.reshape(n, 1, 1, source)
+        additive = pad if additive is None else additive + pad
+    out, weights = _attend(q, k, v, additive, dropout_p if training else 0.0, 1.0 / math.sqrt(d))
+    out = out.permute(2, 0, 1, 3).reshape(length, n, e)  # heads side by side again
+    out = linear(out, out_proj_weight, out_proj_bias, where=owner)
+    if not need_weights:
+        weights = None
+    elif average_attn_weights:
+        weights = weights.mean(axis=1)
+    if unbatched:
+        out = out.reshape(length, e)
+        weights = None if weights is None else weights.reshape(weights.shape[1:])
+    return out, weights
 
 
 # ============================================================================== dropout
