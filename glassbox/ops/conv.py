@@ -567,36 +567,50 @@ class Conv2d(Function):
         return (dx, dw) if len(needs) == 2 else (dx, dw, db)
 
     def _backward_wide(self, g: Any, needs_x: bool, needs_w: bool) -> tuple[Any, Any]:
-        """Stride 1: ∂L/∂W = Σ_chunks G_wide · colsᵀ (G widened to Wp with zero columns, the
-        columns widened alike), and ∂L/∂X as the "full" convolution of G with the flipped
-        kernel, ∂L/∂X = G ∗ rot180(W)ᵀ padded by d·(f − 1) − p — the chain rule of a
-        convolution is again a convolution, so it runs on the same fast forward path."""
+        """Stride 1, per chunk, with G widened to Wp by zero columns: ∂L/∂W = Σ_chunks
+        G_wide · colsᵀ (the columns widened alike); ∂L/∂X either as the "full" convolution of
+        G with the flipped kernel, ∂L/∂X = G ∗ rot180(W)ᵀ padded by d·(f − 1) − p — the chain
+        rule of a convolution is again a convolution, run on the same fast forward path — or,
+        where that would pad more than the forward did (``worth_full_conv``), as
+        Wᵀ · G_wide followed by col2im over contiguous runs (``add_chunk_input_grad``)."""
         xp = backend.xp
         weight = self.weight
         out_c, c, kh, kw = weight.shape
         _, n, hp, wp = self.padded_shape
         oh, ow = self.out_hw
         full = full_padding((kh, kw), self.padding, self.dilation) if needs_x else None
-        if needs_x and not worth_full_conv(full, self.padding):  # col2im as usual
-            return self._backward_chunked(g, needs_x, needs_w)
-        dw = None
-        if needs_w:
-            xc, g4 = channel_major(self.x), g.reshape(out_c, n, oh, ow)
-            chunks = batch_chunks(n, c * kh * kw * oh * wp, g.dtype.itemsize)
-            m_max = chunks[0][1]
+        as_conv = needs_x and worth_full_conv(full, self.padding)
+        col2im = needs_x and not as_conv
+        g4, w_t = g.reshape(out_c, n, oh, ow), weight.reshape(out_c, -1).T
+        xc = channel_major(self.x) if needs_w else None
+        dflat = xp.zeros((c, n * hp * wp), dtype=g.dtype) if col2im else None
+        chunks = batch_chunks(n, c * kh * kw * oh * wp, g.dtype.itemsize)
+        m_max = chunks[0][1]
 
-            def work(n0: int, n1: int) -> Any:
+        def work(n0: int, n1: int) -> Any:
+            m = n1 - n0
+            g_wide = workspace(("gwide", ow), (out_c, m_max, oh, wp), g.dtype, zero=True)
+            g_wide[:, :m, :, :ow] = g4[:, n0:n1]  # columns ≥ OW never written: stay 0
+            g_rows = g_wide[:, :m].reshape(out_c, m * oh * wp)
+            part = None
+            if needs_w:
                 cols = wide_columns(xc, n0, n1, m_max, (kh, kw), self.padding, self.dilation)
-                g_wide = workspace(("gwide", ow), (out_c, m_max, oh, wp), g.dtype, zero=True)
-                g_wide[:, :n1 - n0, :, :ow] = g4[:, n0:n1]  # columns ≥ OW never written: 0
-                return xp.matmul(cols, g_wide[:, :n1 - n0].reshape(out_c, -1).T).T  # as cols·Gᵀ: faster
+                part = xp.matmul(cols, g_rows.T).T  # (∂L/∂W)ᵀ = cols·Gᵀ: ~2× faster GEMM here
+            if col2im:
+                dcols = workspace(("dcols",), (c * kh * kw, m_max * oh * wp), g.dtype)[:, :m * oh * wp]
+                xp.matmul(w_t, g_rows, out=dcols)
+                add_chunk_input_grad(dflat, dcols, n0, m, (hp, wp), (kh, kw), (1, 1),
+                                     self.out_hw, self.dilation)
+            return part
 
-            dw = sum_parts(run_chunks(work, chunks)).reshape(weight.shape)
+        parts = run_chunks(work, chunks) if needs_w or col2im else []
+        dw = sum_parts(parts).reshape(weight.shape) if needs_w else None
         dx = None
-        if needs_x:
-            dx = stride1_conv(g.reshape(out_c, n, oh, ow), flipped_kernel(weight).reshape(c, -1),
-                              (kh, kw), full, self.dilation)
-            dx = channel_major(dx)
+        if as_conv:
+            dx = channel_major(stride1_conv(g4, flipped_kernel(weight).reshape(c, -1), (kh, kw),
+                                            full, self.dilation))
+        elif col2im:
+            dx = channel_major(crop(dflat.reshape(c, n, hp, wp), self.padding))
         return dx, dw
 
     def _backward_chunked(self, g: Any, needs_x: bool, needs_w: bool) -> tuple[Any, Any]:
@@ -611,9 +625,8 @@ class Conv2d(Function):
         xc = channel_major(self.x) if needs_w else None
         w_t = weight.reshape(out_c, -1).T
         dflat = xp.zeros((c, n * hp * wp), dtype=g.dtype) if needs_x else None
-        wide = self.stride == (1, 1) and ow != wp
 
-        def work(n0: int, n1: int) -> Any:
+        def work(n0: int, n1: int) -> Any:  # strided convolutions (stride 1: _backward_wide)
             m = n1 - n0
             g_chunk = g3[:, n0:n1].reshape(out_c, m * oh * ow)
             part = None
@@ -622,16 +635,8 @@ class Conv2d(Function):
                                      self.out_hw, self.dilation)
                 part = xp.matmul(cols, g_chunk.T).T  # (∂L/∂W)ᵀ = cols·Gᵀ: ~2× faster GEMM here
             if needs_x:
-                if wide:  # G's rows widened to Wp; the extra columns are never written: stay 0
-                    g_wide = workspace(("gwide", ow), (out_c, m_max, oh, wp), g.dtype, zero=True)
-                    g_wide[:, :m, :, :ow] = g3[:, n0:n1].reshape(out_c, m, oh, ow)
-                    g_rows = g_wide[:, :m].reshape(out_c, m * oh * wp)
-                else:
-                    g_rows = g_chunk
-                per_sample = g_rows.shape[1] // m
-                dcols = workspace(("dcols",), (c * kh * kw, m_max * per_sample), g.dtype)
-                dcols = dcols[:, :g_rows.shape[1]]
-                xp.matmul(w_t, g_rows, out=dcols)
+                dcols = workspace(("dcols",), (c * kh * kw, m_max * oh * ow), g.dtype)[:, :m * oh * ow]
+                xp.matmul(w_t, g_chunk, out=dcols)
                 add_chunk_input_grad(dflat, dcols, n0, m, (hp, wp), (kh, kw), self.stride,
                                      self.out_hw, self.dilation)
             return part
