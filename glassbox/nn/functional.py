@@ -988,6 +988,138 @@ def multi_head_attention_forward(
     return out, weights
 
 
+# ======================================================================= recurrent layers
+def lstm_cell(input: Tensor, hx: Tensor, cx: Tensor, w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """One LSTM step (PyTorch's gate order i, f, g, o), x (N, in), h and c (N, H):
+
+        [i f g o] = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh,   i, f, o = σ(·),  g = tanh(·)
+        c' = f ⊙ c + i ⊙ g,     h' = o ⊙ tanh(c')
+
+    Built from linear, sigmoid, tanh, products and sums, whose gradients are each checked."""
+    gates = linear(input, w_ih, b_ih, where="lstm_cell") + linear(hx, w_hh, b_hh, where="lstm_cell")
+    n = hx.shape[-1]
+    i, f = sigmoid(gates[..., :n]), sigmoid(gates[..., n:2 * n])
+    g, o = tanh(gates[..., 2 * n:3 * n]), sigmoid(gates[..., 3 * n:])
+    c = f * cx + i * g
+    return o * tanh(c), c
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+             b_hh: Tensor | None = None) -> Tensor:
+    """One GRU step (PyTorch's gate order r, z, n), x (N, in), h (N, H):
+
+        r = σ(x·W_irᵀ + b_ir + h·W_hrᵀ + b_hr),   z = σ(x·W_izᵀ + b_iz + h·W_hzᵀ + b_hz)
+        n = tanh(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn)),   h' = (1 − z) ⊙ n + z ⊙ h"""
+    gi = linear(input, w_ih, b_ih, where="gru_cell")
+    gh = linear(hx, w_hh, b_hh, where="gru_cell")
+    n = hx.shape[-1]
+    r = sigmoid(gi[..., :n] + gh[..., :n])
+    z = sigmoid(gi[..., n:2 * n] + gh[..., n:2 * n])
+    candidate = tanh(gi[..., 2 * n:] + r * gh[..., 2 * n:])
+    return (1.0 - z) * candidate + z * hx
+
+
+def _recurrent(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool, num_layers: int,
+               dropout_p: float, train: bool, bidirectional: bool, batch_first: bool, lstm: bool,
+               owner: str) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+    """The layers × directions × time loop shared by ``lstm`` and ``gru``: each layer reads
+    the previous layer's per-step outputs (both directions side by side), dropout between
+    layers in training. Returns (output, final h per layer·direction, final c likewise)."""
+    x = _as_tensor(input)
+    if x.ndim not in (2, 3):
+        raise ShapeError(f"{owner}: expected input of shape (L, N, H_in) (or (N, L, H_in) with "
+                         f"batch_first, or unbatched (L, H_in)), got shape {tuple(x.shape)}")
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x.reshape(x.shape[0], 1, x.shape[1])
+    elif batch_first:
+        x = x.transpose(0, 1)
+    directions = 2 if bidirectional else 1
+    per_cell = 4 if has_biases else 2
+    if len(params) != num_layers * directions * per_cell:
+        raise InvalidArgumentError(f"{owner}: expected {num_layers * directions * per_cell} "
+                                   f"parameter tensors, got {len(params)}")
+    length, n = x.shape[0], x.shape[1]
+    hidden = params[1].shape[1]
+    states = list(hx) if lstm else [hx]
+    initial = []
+    for state in states:
+        if state is None:
+            initial.append(None)
+            continue
+        t = _as_tensor(state)
+        t = t.reshape(t.shape[0], 1, t.shape[-1]) if unbatched else t
+        if tuple(t.shape) != (num_layers * directions, n, hidden):
+            raise ShapeError(f"{owner}: expected an initial state of shape "
+                             f"({num_layers * directions}, {n}, {hidden}), got shape {tuple(t.shape)}")
+        initial.append(t)
+    zeros = Tensor(backend.xp.zeros((n, hidden), dtype=x.dtype), dtype=x.dtype)
+    steps = [x[t] for t in range(length)]
+    h_n: list[Tensor] = []
+    c_n: list[Tensor] = []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            w = list(params[k * per_cell:(k + 1) * per_cell]) + [None, None]
+            h = zeros if initial[0] is None else initial[0][k]
+            c = zeros if not lstm or initial[1] is None else initial[1][k]
+            order = range(length) if direction == 0 else range(length - 1, -1, -1)
+            seq: list[Tensor] = [zeros] * length
+            for t in order:
+                if lstm:
+                    h, c = lstm_cell(steps[t], h, c, w[0], w[1], w[2], w[3])
+                else:
+                    h = gru_cell(steps[t], h, w[0], w[1], w[2], w[3])
+                seq[t] = h
+            outputs.append(seq)
+            h_n.append(h)
+            c_n.append(c)
+        steps = outputs[0] if directions == 1 else [_shape.cat([a, b], axis=1) for a, b in zip(*outputs)]
+        if train and dropout_p > 0 and layer < num_layers - 1:
+            steps = [dropout(s, dropout_p) for s in steps]
+    out = _shape.stack(steps, axis=0)
+    if unbatched:
+        out = out.reshape(length, out.shape[-1])
+    elif batch_first:
+        out = out.transpose(0, 1)
+    return out, h_n, c_n
+
+
+def _final_state(states: list[Tensor], unbatched: bool) -> Tensor:
+    out = _shape.stack(states, axis=0)
+    return out.reshape(out.shape[0], out.shape[-1]) if unbatched else out
+
+
+def lstm(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool = True,
+         num_layers: int = 1, dropout: float = 0.0, train: bool = True, bidirectional: bool = False,
+         batch_first: bool = False, *, where: Where = None) -> tuple[Tensor, Tensor, Tensor]:
+    """A (stacked, optionally bidirectional) LSTM over a sequence, PyTorch's ``torch.lstm``:
+    ``lstm_cell`` at every step. ``hx`` is (h₀, c₀), each (D·num_layers, N, H), or (None, None)
+    for zeros; ``params`` per layer and direction [W_ih, W_hh, b_ih, b_hh]. Returns
+    (output (L, N, D·H), h_n, c_n)."""
+    owner = name_of(where, "lstm")
+    hx = (None, None) if hx is None else hx
+    dropout_p = check.probability(dropout=dropout, where=owner)
+    out, h_n, c_n = _recurrent(input, hx, params, has_biases, num_layers, dropout_p, train,
+                               bidirectional, batch_first, True, owner)
+    unbatched = _as_tensor(input).ndim == 2
+    return out, _final_state(h_n, unbatched), _final_state(c_n, unbatched)
+
+
+def gru(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool = True,
+        num_layers: int = 1, dropout: float = 0.0, train: bool = True, bidirectional: bool = False,
+        batch_first: bool = False, *, where: Where = None) -> tuple[Tensor, Tensor]:
+    """A (stacked, optionally bidirectional) GRU over a sequence, PyTorch's ``torch.gru``:
+    ``gru_cell`` at every step; ``hx`` (D·num_layers, N, H) or None. Returns (output, h_n)."""
+    owner = name_of(where, "gru")
+    dropout_p = check.probability(dropout=dropout, where=owner)
+    out, h_n, _ = _recurrent(input, hx, params, has_biases, num_layers, dropout_p, train,
+                             bidirectional, batch_first, False, owner)
+    return out, _final_state(h_n, _as_tensor(input).ndim == 2)
+
+
 # ============================================================================== dropout
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
             where: Where = None) -> Tensor:
