@@ -178,3 +178,10 @@ def test_padding_beyond_the_kernel_reach_falls_back_to_col2im(tiny_chunks):
     x, w = t64(rng.standard_normal((2, 2, 4, 4))), t64(rng.standard_normal((3, 2, 2, 2)))
     fn = lambda *t: Conv2d.apply(*t, padding=((2, 2), (0, 1)), algorithm="gemm")
     assert gb.gradcheck(fn, x, w)
+
+
+def test_full_convolution_only_where_it_pays():
+    same, valid = ((1, 1), (1, 1)), ((0, 0), (0, 0))
+    assert conv_ops.worth_full_conv(conv_ops.full_padding((3, 3), same, (1, 1)), same)
+    assert not conv_ops.worth_full_conv(conv_ops.full_padding((5, 5), valid, (1, 1)), valid)
+    assert not conv_ops.worth_full_conv(None, same)
