@@ -346,6 +346,14 @@ def stride1_conv(xc: Any, w2: Any, kernel: Pair, padding: Padding2d, dilation: P
     return out
 
 
+def sum_parts(parts: list[Any]) -> Any:
+    """Σ of the chunks' partial weight gradients (added into the first)."""
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
+
+
 def worth_full_conv(full: Padding2d | None, padding: Padding2d) -> bool:
     """Whether ∂L/∂X should be the full convolution: possible (``full`` not None) and no
     more padded than the forward ("same"-like, d·(f − 1) − p ≤ p on every side). A "valid"
@@ -583,11 +591,7 @@ class Conv2d(Function):
                 g_wide[:, :n1 - n0, :, :ow] = g4[:, n0:n1]  # columns ≥ OW never written: 0
                 return xp.matmul(cols, g_wide[:, :n1 - n0].reshape(out_c, -1).T).T  # as cols·Gᵀ: faster
 
-            parts = run_chunks(work, chunks)
-            dw = parts[0]
-            for part in parts[1:]:
-                dw += part
-            dw = dw.reshape(weight.shape)
+            dw = sum_parts(run_chunks(work, chunks)).reshape(weight.shape)
         dx = None
         if needs_x:
             dx = stride1_conv(g.reshape(out_c, n, oh, ow), flipped_kernel(weight).reshape(c, -1),
@@ -633,12 +637,7 @@ class Conv2d(Function):
             return part
 
         parts = run_chunks(work, chunks)
-        dw = None
-        if needs_w:
-            dw = parts[0]
-            for part in parts[1:]:
-                dw += part
-            dw = dw.reshape(weight.shape)
+        dw = sum_parts(parts).reshape(weight.shape) if needs_w else None
         dx = None
         if needs_x:
             dx = channel_major(crop(dflat.reshape(c, n, hp, wp), self.padding))

@@ -22,6 +22,20 @@ def run(algorithm, x, w, b, grad_out, **kw):
     return out.numpy(), [t.grad.numpy() for t in inputs]
 
 
+def assert_fast_matches_plain(x, w, b, grad_out, chunk, **kw):
+    """The gemm path, with CHUNK_BYTES = chunk, gives the plain path's output and gradients."""
+    saved = conv_ops.CHUNK_BYTES
+    conv_ops.CHUNK_BYTES = chunk
+    try:
+        fast_out, fast_grads = run("gemm", x, w, b, grad_out, **kw)
+    finally:
+        conv_ops.CHUNK_BYTES = saved
+    plain_out, plain_grads = run("im2col", x, w, b, grad_out, **kw)
+    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
+    for fast, plain in zip(fast_grads, plain_grads):
+        np.testing.assert_allclose(fast, plain, atol=1e-10)
+
+
 @pytest.fixture
 def tiny_chunks(monkeypatch):
     """A chunk of one or two samples, so every batch is cut (the last chunk often shorter)."""
@@ -47,16 +61,7 @@ def test_fast_path_matches_plain_im2col(n, groups, cg, og, kh, kw, sh, sw, dh, d
     kw_args = dict(stride=(sh, sw), padding=((ph, ph), (pw, pw)), dilation=(dh, dw), groups=groups)
     out_shape = Conv2d.apply(t64(x, False), t64(wt, False), **kw_args).shape
     g = rng.standard_normal(out_shape)
-    saved = conv_ops.CHUNK_BYTES
-    conv_ops.CHUNK_BYTES = chunk
-    try:
-        fast_out, fast_grads = run("gemm", x, wt, b, g, **kw_args)
-    finally:
-        conv_ops.CHUNK_BYTES = saved
-    plain_out, plain_grads = run("im2col", x, wt, b, g, **kw_args)
-    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
-    for fast, plain in zip(fast_grads, plain_grads):
-        np.testing.assert_allclose(fast, plain, atol=1e-10)
+    assert_fast_matches_plain(x, wt, b, g, chunk, **kw_args)
 
 
 CASES = [  # x shape, C_out, kernel, stride, pads, dilation, groups
@@ -133,16 +138,7 @@ def test_stride1_wide_path_matches_plain_with_asymmetric_padding(n, c, oc, kh, k
     x, wt = rng.standard_normal((n, c, h, w)), rng.standard_normal((oc, c, kh, kw))
     kw_args = dict(padding=padding, dilation=(d, d))
     g = rng.standard_normal(Conv2d.apply(t64(x, False), t64(wt, False), **kw_args).shape)
-    saved = conv_ops.CHUNK_BYTES
-    conv_ops.CHUNK_BYTES = chunk
-    try:
-        fast_out, fast_grads = run("gemm", x, wt, None, g, **kw_args)
-    finally:
-        conv_ops.CHUNK_BYTES = saved
-    plain_out, plain_grads = run("im2col", x, wt, None, g, **kw_args)
-    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
-    for fast, plain in zip(fast_grads, plain_grads):
-        np.testing.assert_allclose(fast, plain, atol=1e-10)
+    assert_fast_matches_plain(x, wt, None, g, chunk, **kw_args)
 
 
 def test_full_padding_is_kernel_reach_minus_padding():
