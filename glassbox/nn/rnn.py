@@ -17,13 +17,31 @@ from .module import Module
 from .parameter import Parameter
 
 
-class _RNNBase(Module):
+class _Gated(Module):
+    """What every recurrent layer and cell checks and how it starts: input_size, hidden_size,
+    bias, and all parameters uniform in (−1/√H, 1/√H) as in PyTorch."""
+
+    gates = 1
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool) -> None:
+        super().__init__()
+        where = type(self).__name__
+        self.input_size = check.positive_int(input_size=input_size, where=where)
+        self.hidden_size = check.positive_int(hidden_size=hidden_size, where=where)
+        self.bias = check.boolean(bias=bias, where=where)
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+
+class _RNNBase(_Gated):
     """The parameters every recurrent layer has: per layer k and direction, ``weight_ih_l{k}``
     (G·H, in), ``weight_hh_l{k}`` (G·H, H), ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G·H,) (suffix
     ``_reverse`` for the backward direction), G the number of gates, all uniform in
     (−1/√H, 1/√H) as in PyTorch."""
 
-    gates = 1
     #: options ``repr`` shows only when they differ from these defaults (PyTorch's style)
     _repr_defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0,
                       "bidirectional": False}
@@ -31,12 +49,9 @@ class _RNNBase(Module):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  dtype: type = np.float32) -> None:
-        super().__init__()
+        super().__init__(input_size, hidden_size, bias)
         where = type(self).__name__
-        self.input_size = check.positive_int(input_size=input_size, where=where)
-        self.hidden_size = check.positive_int(hidden_size=hidden_size, where=where)
         self.num_layers = check.positive_int(num_layers=num_layers, where=where)
-        self.bias = check.boolean(bias=bias, where=where)
         self.batch_first = check.boolean(batch_first=batch_first, where=where)
         self.dropout = check.probability(dropout=dropout, where=where)
         self.bidirectional = check.boolean(bidirectional=bidirectional, where=where)
@@ -54,11 +69,6 @@ class _RNNBase(Module):
                     setattr(self, name + suffix, Parameter(np.empty(shape, dtype=dtype), dtype=dtype))
                     self._flat_names.append(name + suffix)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + "".join(
@@ -110,28 +120,21 @@ class GRU(_RNNBase):
         return F.gru(input, hx, *self._args(), where=self)
 
 
-class _CellBase(Module):
+class _CellBase(_Gated):
     """``weight_ih`` (G·H, in), ``weight_hh`` (G·H, H), ``bias_ih``/``bias_hh`` (G·H,), uniform
     in (−1/√H, 1/√H)."""
 
-    gates = 1
     __constants__ = ("input_size", "hidden_size", "bias")
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  dtype: type = np.float32) -> None:
-        super().__init__()
-        where = type(self).__name__
-        self.input_size = check.positive_int(input_size=input_size, where=where)
-        self.hidden_size = check.positive_int(hidden_size=hidden_size, where=where)
-        self.bias = check.boolean(bias=bias, where=where)
+        super().__init__(input_size, hidden_size, bias)
         rows = self.gates * hidden_size
         self.weight_ih = Parameter(np.empty((rows, input_size), dtype=dtype), dtype=dtype)
         self.weight_hh = Parameter(np.empty((rows, hidden_size), dtype=dtype), dtype=dtype)
         for name in ("bias_ih", "bias_hh"):
             self.register_parameter(name, Parameter(np.empty(rows, dtype=dtype), dtype=dtype) if bias else None)
-        bound = 1.0 / math.sqrt(hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        self.reset_parameters()
 
     def _zeros(self, input: Tensor) -> Tensor:
         x = F._as_tensor(input)
