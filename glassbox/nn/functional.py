@@ -487,13 +487,6 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, *
 
 
 # ================================================================ convolution and pooling
-def _check_image(x: Tensor, owner: str, channels: int | None = None) -> None:
-    expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
-    check.shape(x, ndim=4, where=owner, expected=f"a 4-D shape {expected}")
-    if channels is not None:
-        check.size(x, dim=1, size=channels, where=owner, expected=f"{channels} channels, shape {expected}")
-
-
 def _unsupported(owner: str, **options: Any) -> None:
     """Options PyTorch has that these ops do not implement yet: only their defaults."""
     defaults = {"dilation": (1, 1), "groups": 1, "divisor_override": None, "return_indices": False}
@@ -518,7 +511,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     out_c, in_per_group, kh, kw = weight.shape
     groups = check.positive_int(groups=groups, where=owner)
     in_c = in_per_group * groups
-    _check_image(x, owner, in_c)
+    check.image(x, channels=in_c, where=owner)
     _conv.check_groups(in_c, out_c, groups, owner)
     stride_hw = check.pair(stride=stride, where=owner)
     dilation_hw = check.pair(dilation=dilation, where=owner)
@@ -599,7 +592,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     check.shape(weight, ndim=4, where=owner, name="weight", expected="(in, out/groups, kh, kw)")
     groups = check.positive_int(groups=groups, where=owner)
     in_c, out_c = weight.shape[0], weight.shape[1] * groups
-    _check_image(x, owner, in_c)
+    check.image(x, channels=in_c, where=owner)
     _conv.check_groups(in_c, out_c, groups, owner)
     stride_hw, pads, out_pads, dilation_hw = conv_transpose_args(
         x.shape[2:], weight.shape[2:], stride, padding, output_padding, owner, dilation)
@@ -633,7 +626,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     x = _as_tensor(input)
     _unsupported(owner, dilation=dilation, return_indices=return_indices)
     ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
     return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode)
 
@@ -647,7 +640,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     _unsupported(owner, divisor_override=divisor_override)
     ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
     count_include_pad = check.boolean(count_include_pad=count_include_pad, where=owner)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
     return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode,
                                  count_include_pad=count_include_pad)
@@ -666,7 +659,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any, *, where: Where = None)
     ⌊r·H/OH⌋ … ⌈(r + 1)·H/OH⌉, any sizes); 1 is global average pooling (N, C, 1, 1)."""
     owner = name_of(where, "adaptive_avg_pool2d")
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     (h, w), (oh, ow) = x.shape[2:], _output_hw(output_size, x.shape[2:], owner)
     if h % oh or w % ow:
         return _pool.AdaptiveAvgPool2d.apply(x, output_size=(oh, ow))
@@ -680,7 +673,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     owner = name_of(where, "adaptive_max_pool2d")
     _unsupported(owner, return_indices=return_indices)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     return _pool.AdaptiveMaxPool2d.apply(x, output_size=_output_hw(output_size, x.shape[2:], owner))
 
 
@@ -710,7 +703,7 @@ def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: st
     owner = name_of(where, "upsample")
     check.one_of(mode=mode, choices=("nearest",), where=owner)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     if (size is None) == (scale_factor is None):
         raise InvalidArgumentError(f"{owner}: expected exactly one of `size` and `scale_factor`. "
                                    f"Received: size={size!r}, scale_factor={scale_factor!r}")
@@ -1138,7 +1131,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     owner = name_of(where, "dropout2d")
     p = check.probability(p=p, where=owner)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     if not training or p == 0.0:
         return x
     mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype, like=x.data)
