@@ -21,6 +21,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .padding import ConstantPad2d, ZeroPad2d
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, GRUCell, LSTMCell
 from .sparse import Embedding
 from .upsample import ConvTranspose2d, Upsample
 
@@ -29,7 +30,8 @@ __all__ = [
     # containers
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Flatten", "Identity",
     # layers
-    "Linear", "Conv1d", "Conv2d", "ConvTranspose2d", "MultiheadAttention", "Upsample", "MaxPool2d", "AvgPool2d",
+    "Linear", "Conv1d", "Conv2d", "ConvTranspose2d", "MultiheadAttention", "LSTM", "GRU",
+    "LSTMCell", "GRUCell", "Upsample", "MaxPool2d", "AvgPool2d",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "GlobalAvgPool2d", "ZeroPad2d", "ConstantPad2d", "BatchNorm1d",
     "BatchNorm2d", "LayerNorm", "Embedding", "Dropout", "Dropout2d",
     # activations

@@ -487,13 +487,6 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, *
 
 
 # ================================================================ convolution and pooling
-def _check_image(x: Tensor, owner: str, channels: int | None = None) -> None:
-    expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
-    check.shape(x, ndim=4, where=owner, expected=f"a 4-D shape {expected}")
-    if channels is not None:
-        check.size(x, dim=1, size=channels, where=owner, expected=f"{channels} channels, shape {expected}")
-
-
 def _unsupported(owner: str, **options: Any) -> None:
     """Options PyTorch has that these ops do not implement yet: only their defaults."""
     defaults = {"dilation": (1, 1), "groups": 1, "divisor_override": None, "return_indices": False}
@@ -518,7 +511,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     out_c, in_per_group, kh, kw = weight.shape
     groups = check.positive_int(groups=groups, where=owner)
     in_c = in_per_group * groups
-    _check_image(x, owner, in_c)
+    check.image(x, channels=in_c, where=owner)
     _conv.check_groups(in_c, out_c, groups, owner)
     stride_hw = check.pair(stride=stride, where=owner)
     dilation_hw = check.pair(dilation=dilation, where=owner)
@@ -599,7 +592,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     check.shape(weight, ndim=4, where=owner, name="weight", expected="(in, out/groups, kh, kw)")
     groups = check.positive_int(groups=groups, where=owner)
     in_c, out_c = weight.shape[0], weight.shape[1] * groups
-    _check_image(x, owner, in_c)
+    check.image(x, channels=in_c, where=owner)
     _conv.check_groups(in_c, out_c, groups, owner)
     stride_hw, pads, out_pads, dilation_hw = conv_transpose_args(
         x.shape[2:], weight.shape[2:], stride, padding, output_padding, owner, dilation)
@@ -633,7 +626,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     x = _as_tensor(input)
     _unsupported(owner, dilation=dilation, return_indices=return_indices)
     ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
     return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode)
 
@@ -647,7 +640,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     _unsupported(owner, divisor_override=divisor_override)
     ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
     count_include_pad = check.boolean(count_include_pad=count_include_pad, where=owner)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
     return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode,
                                  count_include_pad=count_include_pad)
@@ -666,7 +659,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any, *, where: Where = None)
     ⌊r·H/OH⌋ … ⌈(r + 1)·H/OH⌉, any sizes); 1 is global average pooling (N, C, 1, 1)."""
     owner = name_of(where, "adaptive_avg_pool2d")
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     (h, w), (oh, ow) = x.shape[2:], _output_hw(output_size, x.shape[2:], owner)
     if h % oh or w % ow:
         return _pool.AdaptiveAvgPool2d.apply(x, output_size=(oh, ow))
@@ -680,7 +673,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     owner = name_of(where, "adaptive_max_pool2d")
     _unsupported(owner, return_indices=return_indices)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     return _pool.AdaptiveMaxPool2d.apply(x, output_size=_output_hw(output_size, x.shape[2:], owner))
 
 
@@ -710,7 +703,7 @@ def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: st
     owner = name_of(where, "upsample")
     check.one_of(mode=mode, choices=("nearest",), where=owner)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     if (size is None) == (scale_factor is None):
         raise InvalidArgumentError(f"{owner}: expected exactly one of `size` and `scale_factor`. "
                                    f"Received: size={size!r}, scale_factor={scale_factor!r}")
@@ -988,6 +981,138 @@ def multi_head_attention_forward(
     return out, weights
 
 
+# ======================================================================= recurrent layers
+def lstm_cell(input: Tensor, hx: Tensor, cx: Tensor, w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """One LSTM step (PyTorch's gate order i, f, g, o), x (N, in), h and c (N, H):
+
+        [i f g o] = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh,   i, f, o = σ(·),  g = tanh(·)
+        c' = f ⊙ c + i ⊙ g,     h' = o ⊙ tanh(c')
+
+    Built from linear, sigmoid, tanh, products and sums, whose gradients are each checked."""
+    gates = linear(input, w_ih, b_ih, where="lstm_cell") + linear(hx, w_hh, b_hh, where="lstm_cell")
+    n = hx.shape[-1]
+    i, f = sigmoid(gates[..., :n]), sigmoid(gates[..., n:2 * n])
+    g, o = tanh(gates[..., 2 * n:3 * n]), sigmoid(gates[..., 3 * n:])
+    c = f * cx + i * g
+    return o * tanh(c), c
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+             b_hh: Tensor | None = None) -> Tensor:
+    """One GRU step (PyTorch's gate order r, z, n), x (N, in), h (N, H):
+
+        r = σ(x·W_irᵀ + b_ir + h·W_hrᵀ + b_hr),   z = σ(x·W_izᵀ + b_iz + h·W_hzᵀ + b_hz)
+        n = tanh(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn)),   h' = (1 − z) ⊙ n + z ⊙ h"""
+    gi = linear(input, w_ih, b_ih, where="gru_cell")
+    gh = linear(hx, w_hh, b_hh, where="gru_cell")
+    n = hx.shape[-1]
+    r = sigmoid(gi[..., :n] + gh[..., :n])
+    z = sigmoid(gi[..., n:2 * n] + gh[..., n:2 * n])
+    candidate = tanh(gi[..., 2 * n:] + r * gh[..., 2 * n:])
+    return (1.0 - z) * candidate + z * hx
+
+
+def _recurrent(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool, num_layers: int,
+               dropout_p: float, train: bool, bidirectional: bool, batch_first: bool, lstm: bool,
+               owner: str) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+    """The layers × directions × time loop shared by ``lstm`` and ``gru``: each layer reads
+    the previous layer's per-step outputs (both directions side by side), dropout between
+    layers in training. Returns (output, final h per layer·direction, final c likewise)."""
+    x = _as_tensor(input)
+    if x.ndim not in (2, 3):
+        raise ShapeError(f"{owner}: expected input of shape (L, N, H_in) (or (N, L, H_in) with "
+                         f"batch_first, or unbatched (L, H_in)), got shape {tuple(x.shape)}")
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x.reshape(x.shape[0], 1, x.shape[1])
+    elif batch_first:
+        x = x.transpose(0, 1)
+    directions = 2 if bidirectional else 1
+    per_cell = 4 if has_biases else 2
+    if len(params) != num_layers * directions * per_cell:
+        raise InvalidArgumentError(f"{owner}: expected {num_layers * directions * per_cell} "
+                                   f"parameter tensors, got {len(params)}")
+    length, n = x.shape[0], x.shape[1]
+    hidden = params[1].shape[1]
+    states = list(hx) if lstm else [hx]
+    initial = []
+    for state in states:
+        if state is None:
+            initial.append(None)
+            continue
+        t = _as_tensor(state)
+        t = t.reshape(t.shape[0], 1, t.shape[-1]) if unbatched else t
+        if tuple(t.shape) != (num_layers * directions, n, hidden):
+            raise ShapeError(f"{owner}: expected an initial state of shape "
+                             f"({num_layers * directions}, {n}, {hidden}), got shape {tuple(t.shape)}")
+        initial.append(t)
+    zeros = Tensor(backend.xp.zeros((n, hidden), dtype=x.dtype), dtype=x.dtype)
+    steps = [x[t] for t in range(length)]
+    h_n: list[Tensor] = []
+    c_n: list[Tensor] = []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            w = list(params[k * per_cell:(k + 1) * per_cell]) + [None, None]
+            h = zeros if initial[0] is None else initial[0][k]
+            c = zeros if not lstm or initial[1] is None else initial[1][k]
+            order = range(length) if direction == 0 else range(length - 1, -1, -1)
+            seq: list[Tensor] = [zeros] * length
+            for t in order:
+                if lstm:
+                    h, c = lstm_cell(steps[t], h, c, w[0], w[1], w[2], w[3])
+                else:
+                    h = gru_cell(steps[t], h, w[0], w[1], w[2], w[3])
+                seq[t] = h
+            outputs.append(seq)
+            h_n.append(h)
+            c_n.append(c)
+        steps = outputs[0] if directions == 1 else [_shape.cat([a, b], axis=1) for a, b in zip(*outputs)]
+        if train and dropout_p > 0 and layer < num_layers - 1:
+            steps = [dropout(s, dropout_p) for s in steps]
+    out = _shape.stack(steps, axis=0)
+    if unbatched:
+        out = out.reshape(length, out.shape[-1])
+    elif batch_first:
+        out = out.transpose(0, 1)
+    return out, h_n, c_n
+
+
+def _final_state(states: list[Tensor], unbatched: bool) -> Tensor:
+    out = _shape.stack(states, axis=0)
+    return out.reshape(out.shape[0], out.shape[-1]) if unbatched else out
+
+
+def lstm(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool = True,
+         num_layers: int = 1, dropout: float = 0.0, train: bool = True, bidirectional: bool = False,
+         batch_first: bool = False, *, where: Where = None) -> tuple[Tensor, Tensor, Tensor]:
+    """A (stacked, optionally bidirectional) LSTM over a sequence, PyTorch's ``torch.lstm``:
+    ``lstm_cell`` at every step. ``hx`` is (h₀, c₀), each (D·num_layers, N, H), or (None, None)
+    for zeros; ``params`` per layer and direction [W_ih, W_hh, b_ih, b_hh]. Returns
+    (output (L, N, D·H), h_n, c_n)."""
+    owner = name_of(where, "lstm")
+    hx = (None, None) if hx is None else hx
+    dropout_p = check.probability(dropout=dropout, where=owner)
+    out, h_n, c_n = _recurrent(input, hx, params, has_biases, num_layers, dropout_p, train,
+                               bidirectional, batch_first, True, owner)
+    unbatched = _as_tensor(input).ndim == 2
+    return out, _final_state(h_n, unbatched), _final_state(c_n, unbatched)
+
+
+def gru(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool = True,
+        num_layers: int = 1, dropout: float = 0.0, train: bool = True, bidirectional: bool = False,
+        batch_first: bool = False, *, where: Where = None) -> tuple[Tensor, Tensor]:
+    """A (stacked, optionally bidirectional) GRU over a sequence, PyTorch's ``torch.gru``:
+    ``gru_cell`` at every step; ``hx`` (D·num_layers, N, H) or None. Returns (output, h_n)."""
+    owner = name_of(where, "gru")
+    dropout_p = check.probability(dropout=dropout, where=owner)
+    out, h_n, _ = _recurrent(input, hx, params, has_biases, num_layers, dropout_p, train,
+                             bidirectional, batch_first, False, owner)
+    return out, _final_state(h_n, _as_tensor(input).ndim == 2)
+
+
 # ============================================================================== dropout
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
             where: Where = None) -> Tensor:
@@ -1006,7 +1131,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     owner = name_of(where, "dropout2d")
     p = check.probability(p=p, where=owner)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     if not training or p == 0.0:
         return x
     mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype, like=x.data)
