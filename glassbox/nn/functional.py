@@ -604,31 +604,39 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                                         output_padding=out_pads, dilation=dilation_hw, groups=groups)
 
 
-def pool_args(in_hw: Any, kernel_size: Any, stride: Any, padding: Any, owner: str
-              ) -> tuple[tuple[int, int], tuple[int, int], Any]:
+def pool_args(in_hw: Any, kernel_size: Any, stride: Any, padding: Any, owner: str,
+              dilation: Any = (1, 1)) -> tuple[tuple[int, int], tuple[int, int], Any]:
     """(kernel, stride, ((top, bottom), (left, right))) of a pooling layer, checked; ``in_hw``
     None checks the arguments alone (at a layer's construction)."""
     kernel = check.pair(kernel_size=kernel_size, where=owner)
     stride_hw = kernel if stride is None else check.pair(stride=stride, where=owner)
-    pads = _conv.resolve_padding(padding, in_hw or kernel, kernel, stride_hw, owner)
+    pads = _conv.resolve_padding(padding, in_hw or kernel, kernel, stride_hw, owner, dilation)
     if not isinstance(padding, str) and any(p > k // 2 for (p, _), k in zip(pads, kernel)):
         raise InvalidArgumentError(f"{owner}: padding {padding!r} must be at most half the kernel {kernel}")
     if in_hw is not None:
-        _conv.check_fits(in_hw, kernel, pads, owner)
+        _conv.check_fits(in_hw, kernel, pads, owner, dilation)
     return kernel, stride_hw, pads
 
 
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False, *,
                where: Where = None) -> Tensor:
-    """Max over each kernel_size window (stride defaults to kernel_size)."""
+    """Max over each kernel_size window (stride defaults to kernel_size); ``dilation`` d puts
+    the window's cells d apart; ``return_indices=True`` returns (output, indices), the flat
+    r·W + c position of each window's max in its (H, W) plane (int64), as PyTorch."""
     owner = name_of(where, "max_pool2d")
     x = _as_tensor(input)
-    _unsupported(owner, dilation=dilation, return_indices=return_indices)
     ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
+    return_indices = check.boolean(return_indices=return_indices, where=owner)
+    dilation_hw = check.pair(dilation=dilation, where=owner)
     check.image(x, where=owner)
-    kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
-    return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode)
+    kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner, dilation_hw)
+    out = _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode,
+                                dilation=dilation_hw)
+    if not return_indices:
+        return out
+    indices = _pool.max_pool_indices(x.data, kernel, stride_hw, pads, ceil_mode, dilation_hw)
+    return out, Tensor(indices, dtype=indices.dtype)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -637,13 +645,14 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """Mean over each kernel_size window; zero padding counts (count_include_pad=True)."""
     owner = name_of(where, "avg_pool2d")
     x = _as_tensor(input)
-    _unsupported(owner, divisor_override=divisor_override)
+    if divisor_override is not None:
+        divisor_override = check.positive_int(divisor_override=divisor_override, where=owner)
     ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
     count_include_pad = check.boolean(count_include_pad=count_include_pad, where=owner)
     check.image(x, where=owner)
     kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
     return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode,
-                                 count_include_pad=count_include_pad)
+                                 count_include_pad=count_include_pad, divisor_override=divisor_override)
 
 
 def _output_hw(output_size: Any, in_hw: Sequence[int], owner: str) -> tuple[int, int]:

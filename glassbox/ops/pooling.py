@@ -40,11 +40,13 @@ def pool_output_size(n: int, f: int, pad: tuple[int, int], s: int, ceil_mode: bo
 
 
 def pool_geometry(in_hw: Pair, kernel: Pair, stride: Pair, padding: Padding2d,
-                  ceil_mode: bool = False) -> tuple[Pair, Padding2d]:
+                  ceil_mode: bool = False, dilation: Pair = (1, 1)) -> tuple[Pair, Padding2d]:
     """(OH, OW) and the padding actually applied: ``padding`` plus, with ``ceil_mode``, the
-    rows/columns at the bottom/right that the last partial window reaches past."""
+    rows/columns at the bottom/right that the last partial window reaches past. A dilated
+    window (cells d apart) spans d·(f − 1) + 1 pixels."""
     out, pads = [], []
-    for n, f, s, pad in zip(in_hw, kernel, stride, padding):
+    for n, f, s, pad, d in zip(in_hw, kernel, stride, padding, dilation):
+        f = d * (f - 1) + 1
         o = pool_output_size(n, f, pad, s, ceil_mode)
         extra = max(0, (o - 1) * s + f - (n + pad[0] + pad[1]))
         out.append(o)
@@ -150,14 +152,16 @@ class MaxPool2d(Function):
     """
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
-                padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False) -> Any:
+                padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False,
+                dilation: Pair = (1, 1)) -> Any:
         xp = backend.xp
-        (oh, ow), padding = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode)
+        (oh, ow), padding = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode, dilation)
         x, self.swapped = memory_order(x)
         n, c = x.shape[:2]
         kk = kernel[0] * kernel[1]
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
-        self.tiled = _tiles(kernel, stride, padding)
+        self.dilation = dilation
+        self.tiled = _tiles(kernel, stride, padding) and dilation == (1, 1)
         if self.tiled and True not in self.needs_input_grad:  # inference: the max only
             best = xp.empty((n, c, oh, ow), dtype=x.dtype)
 
@@ -184,7 +188,7 @@ class MaxPool2d(Function):
             return _restore(best, self.swapped)
         padded = pad_input(x, padding, value=-xp.inf)
         self.padded_shape = padded.shape
-        view = windows(padded, kernel, stride, (oh, ow)).transpose(2, 3, 0, 1, 4, 5)
+        view = windows(padded, kernel, stride, (oh, ow), dilation=dilation).transpose(2, 3, 0, 1, 4, 5)
         planes = xp.ascontiguousarray(view).reshape(kk, -1)
         best, self.index = first_max(list(planes))
         return _restore(best.reshape(n, c, oh, ow), self.swapped)
@@ -211,8 +215,24 @@ class MaxPool2d(Function):
         for q in range(kh * kw):
             xp.multiply(g, self.index == q, out=dplanes[q])
         dwin = dplanes.reshape(kh, kw, n, c, oh, ow).transpose(2, 3, 0, 1, 4, 5)
-        dx = crop(scatter_windows(dwin, self.padded_shape, self.stride), self.padding)
+        dx = crop(scatter_windows(dwin, self.padded_shape, self.stride, self.dilation), self.padding)
         return _restore(dx, self.swapped)
+
+
+def max_pool_indices(x: Any, kernel: Pair, stride: Pair, padding: Padding2d,
+                     ceil_mode: bool = False, dilation: Pair = (1, 1)) -> Any:
+    """PyTorch's ``return_indices``: for each window, the flat index r·W + c (within its
+    (H, W) plane) of the max — the first one in row-major order, as the gradient uses — as
+    int64 of the output's shape (N, C, OH, OW). Not differentiable."""
+    xp = backend.xp
+    (oh, ow), padding = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode, dilation)
+    padded = pad_input(x, padding, value=-xp.inf)
+    view = windows(padded, kernel, stride, (oh, ow), layout="kernel_last", dilation=dilation)
+    q = view.reshape(view.shape[:4] + (-1,)).argmax(axis=-1)
+    i, j = q // kernel[1], q % kernel[1]
+    rows = xp.arange(oh).reshape(-1, 1) * stride[0] + i * dilation[0] - padding[0][0]
+    cols = xp.arange(ow).reshape(1, -1) * stride[1] + j * dilation[1] - padding[1][0]
+    return (rows * x.shape[3] + cols).astype(xp.int64)
 
 
 class AvgPool2d(Function):
@@ -230,12 +250,14 @@ class AvgPool2d(Function):
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
                 padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False,
-                count_include_pad: bool = True) -> Any:
+                count_include_pad: bool = True, divisor_override: int | None = None) -> Any:
         xp = backend.xp
         (oh, ow), reach = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode)
         counts = [window_counts(n, f, s, o, p, count_include_pad)  # with the asked-for padding
                   for n, f, s, o, p in zip(x.shape[2:], kernel, stride, (oh, ow), padding)]
-        if bool((counts[0] == kernel[0]).all()) and bool((counts[1] == kernel[1]).all()):
+        if divisor_override is not None:  # PyTorch: every window's sum ÷ this one number
+            self.scale = x.dtype.type(1.0 / divisor_override)
+        elif bool((counts[0] == kernel[0]).all()) and bool((counts[1] == kernel[1]).all()):
             self.scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
         else:  # per-window 1/|window|, shape (OH, OW)
             scale = 1.0 / (counts[0][:, None] * counts[1][None, :])
