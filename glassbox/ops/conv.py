@@ -248,9 +248,13 @@ def channel_major(x: Any) -> Any:
 
 
 def batch_chunks(n: int, per_sample: int, itemsize: int) -> list[tuple[int, int]]:
-    """[(n0, n1), …]: the batch cut into runs of m samples, m·per_sample·itemsize ≈ CHUNK_BYTES
-    (and at least one chunk per worker thread)."""
-    m = max(1, min(-(-n // workers()), CHUNK_BYTES // max(1, per_sample * itemsize)))
+    """[(n0, n1), …]: the batch cut into runs of m samples, m·per_sample·itemsize ≤ CHUNK_BYTES,
+    as many runs as a multiple of the worker threads (so none waits on the last chunk) and
+    of nearly equal sizes."""
+    t = workers()
+    m = max(1, min(-(-n // t), CHUNK_BYTES // max(1, per_sample * itemsize)))
+    k = min(n, -(-(-(-n // m)) // t) * t)  # chunks: ⌈n/m⌉ rounded up to a multiple of t
+    m = -(-n // k)
     return [(n0, min(n, n0 + m)) for n0 in range(0, n, m)]
 
 

@@ -181,3 +181,12 @@ def test_full_convolution_only_where_it_pays():
     assert conv_ops.worth_full_conv(conv_ops.full_padding((3, 3), same, (1, 1)), same)
     assert not conv_ops.worth_full_conv(conv_ops.full_padding((5, 5), valid, (1, 1)), valid)
     assert not conv_ops.worth_full_conv(None, same)
+
+
+def test_chunks_are_a_multiple_of_the_workers_and_even(two_workers, monkeypatch):
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 28 * 100 * 4)     # 28 samples of 100 floats fit
+    chunks = conv_ops.batch_chunks(128, 100, 4)
+    sizes = [n1 - n0 for n0, n1 in chunks]
+    assert len(chunks) % 2 == 0 and max(sizes) <= 28 and max(sizes) - min(sizes) <= len(chunks)
+    assert chunks[0][0] == 0 and chunks[-1][1] == 128
+    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
