@@ -308,6 +308,8 @@ def wide_columns(xc: Any, n0: int, n1: int, m_max: int, kernel: Pair, padding: P
     flat = workspace(("widepad", padding, hp, wp), (c, m_max * image + dw * (kw - 1)), xc.dtype,
                      zero=True)
     flat[:, :m_max * image].reshape(c, m_max, hp, wp)[:, :m, pt:pt + h, pl:pl + w] = xc[:, n0:n1]
+    if m < m_max and pt == 0:  # the last run reads d·(kw − 1) cells into sample m: not stale data
+        flat[:, m * image:m * image + dw * (kw - 1)] = 0
     item = flat.itemsize
     view = backend.as_strided(flat, (c, kh, kw, m, oh * wp),
                               (flat.strides[0], dh * wp * item, dw * item, image * item, item),

@@ -190,3 +190,14 @@ def test_chunks_are_a_multiple_of_the_workers_and_even(two_workers, monkeypatch)
     assert len(chunks) % 2 == 0 and max(sizes) <= 28 and max(sizes) - min(sizes) <= len(chunks)
     assert chunks[0][0] == 0 and chunks[-1][1] == 128
     assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+
+
+def test_a_short_chunk_never_reads_an_earlier_batch():
+    """A worker's scratch keeps the samples of its last chunk; a later, shorter chunk's last
+    widened run reads d·(kw − 1) cells past its sample, which must then be 0, not those stale
+    (here non-finite) values — they would meet zero gradients as 0·∞ = NaN in ∂L/∂W."""
+    pad = ((0, 0), (0, 0))                       # a 'valid' conv: no zero border to read instead
+    conv_ops.wide_columns(np.full((2, 2, 6, 6), np.inf), 0, 2, 2, (3, 3), pad, (1, 1))
+    x = np.random.default_rng(1).standard_normal((2, 1, 6, 6))
+    cols = conv_ops.wide_columns(x, 0, 1, 2, (3, 3), pad, (1, 1))
+    assert np.isfinite(cols).all()
