@@ -201,3 +201,11 @@ def test_a_short_chunk_never_reads_an_earlier_batch():
     x = np.random.default_rng(1).standard_normal((2, 1, 6, 6))
     cols = conv_ops.wide_columns(x, 0, 1, 2, (3, 3), pad, (1, 1))
     assert np.isfinite(cols).all()
+
+
+@pytest.mark.parametrize("c, out, k, wide", [(1, 32, 3, False), (16, 16, 3, True), (1, 6, 5, True)])
+def test_widened_columns_only_where_they_pay(c, out, k, wide):
+    x = gb.Tensor(np.zeros((2, c, 8, 8), np.float32))
+    w = gb.Tensor(np.zeros((out, c, k, k), np.float32), requires_grad=True)
+    y = Conv2d.apply(x, w, padding=((1, 1), (1, 1)))
+    assert y.grad_fn.wide is wide
