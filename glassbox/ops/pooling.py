@@ -304,6 +304,11 @@ def adaptive_bins(n: int, out: int) -> list[tuple[int, int]]:
     return [((i * n) // out, -(-((i + 1) * n) // out)) for i in range(out)]
 
 
+def tiling_kernel(in_hw: Pair, out_hw: Pair) -> Pair | None:
+    """(H/OH, W/OW) when the adaptive bins are plain tiles of that size, else None."""
+    return (in_hw[0] // out_hw[0], in_hw[1] // out_hw[1]) if divides(in_hw, out_hw) else None
+
+
 def divides(in_hw: Pair, out_hw: Pair) -> bool:
     """True when the adaptive bins are the plain tiles of an f×f, stride-f pooling."""
     return in_hw[0] % out_hw[0] == 0 and in_hw[1] % out_hw[1] == 0
@@ -330,10 +335,8 @@ class AdaptiveAvgPool2d(AvgPool2d):
     """
 
     def forward(self, x: Any, output_size: Pair = (1, 1)) -> Any:  # type: ignore[override]
-        in_hw = x.shape[2:]
-        self.matrices = None
-        if divides(in_hw, output_size):
-            kernel = (in_hw[0] // output_size[0], in_hw[1] // output_size[1])
+        self.matrices, in_hw = None, x.shape[2:]
+        if (kernel := tiling_kernel(in_hw, output_size)) is not None:
             return super().forward(x, kernel, kernel)
         xp = backend.xp
         a_h, a_w = (_averaging_matrix(n, o, x.dtype) for n, o in zip(in_hw, output_size))
@@ -362,10 +365,8 @@ class AdaptiveMaxPool2d(MaxPool2d):
     """
 
     def forward(self, x: Any, output_size: Pair = (1, 1)) -> Any:  # type: ignore[override]
-        in_hw = x.shape[2:]
         self.flat_index = None
-        if divides(in_hw, output_size):
-            kernel = (in_hw[0] // output_size[0], in_hw[1] // output_size[1])
+        if (kernel := tiling_kernel(x.shape[2:], output_size)) is not None:
             return super().forward(x, kernel, kernel)
         xp = backend.xp
         n, c, h, w = x.shape
