@@ -63,7 +63,12 @@ def max_rss_mb() -> float:
 
 
 def machine() -> str:
-    return f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, NumPy {np.__version__}"
+    from glassbox.parallel import blas_core
+
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    core = f"OpenBLAS {blas_core()} kernels" + (f" (OPENBLAS_CORETYPE={forced})" if forced else "")
+    return (f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+            f"NumPy {np.__version__}, {core}")
 
 
 def torch_available() -> bool:

@@ -3,7 +3,7 @@ networks — glassbox against PyTorch CPU (when installed) and, for LeNet-5, the
 NumPy network — the contenders' timed runs interleaved in one process, at each thread count.
 
     python bench/model.py --model lenet5|cnn|resnet-small [--mode train|inference|both]
-                          [--threads 1,2] [--batches 10] [--repeats 5]
+                          [--threads 1,2] [--batches 10] [--repeats 5] [--pytorch-isa avx2]
 
 Training: forward + backward + update on synthetic 1×28×28 images, as in the issue: LeNet-5
 batch 64 with SGD momentum 0.9, ``cnn`` and ``resnet-small`` batch 128 with Adam(1e-3).
@@ -166,7 +166,9 @@ def run_one(name: str, mode: str, threads: int, batches: int, repeats: int) -> N
     peak = statistics.median(peaks)
     med = {k: statistics.median(v) for k, v in rates.items()}
     load = os.getloadavg()[0]
-    print(f"{name} {mode}, batch {batch}, {threads} thread(s) — {machine()}; load {load:.1f}; "
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    print(f"{name} {mode}, batch {batch}, {threads} thread(s) — {machine()}"
+          f"{f', PyTorch capped at {isa}' if isa else ''}; load {load:.1f}; "
           f"{flops / 1e6:.1f} MFLOP/img; GEMM {peak:.0f} GFLOP/s")
     for k, r in med.items():
         print(f"  {k:18s} {r:9,.0f} img/s  (runs {', '.join(f'{v:,.0f}' for v in rates[k])})  "
@@ -186,6 +188,9 @@ def main() -> None:
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--batches", type=int, default=10, help="timed steps per repeat")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats (median)")
+    parser.add_argument("--pytorch-isa", choices=("native", "avx2"), default="native",
+                        help="avx2: cap PyTorch's oneDNN and MKL at AVX2 (ONEDNN_MAX_CPU_ISA, "
+                             "MKL_ENABLE_INSTRUCTIONS), like-for-like with OpenBLAS's Haswell kernels")
     parser.add_argument("--_child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     modes = ("train", "inference") if args.mode == "both" else (args.mode,)
@@ -196,6 +201,8 @@ def main() -> None:
     for threads in [int(t) for t in args.threads.split(",")]:
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                    MKL_NUM_THREADS=str(threads))
+        if args.pytorch_isa == "avx2":
+            env.update(ONEDNN_MAX_CPU_ISA="AVX2", MKL_ENABLE_INSTRUCTIONS="AVX2")
         subprocess.run([sys.executable, os.path.abspath(__file__), "--model", args.model,
                         "--mode", args.mode, "--batches", str(args.batches),
                         "--repeats", str(args.repeats), "--_child", str(threads)],

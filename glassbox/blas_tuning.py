@@ -12,7 +12,8 @@ OpenBLAS reads ``OPENBLAS_CORETYPE`` once, when NumPy is first imported, so this
 glassbox is imported and only if NumPy is not loaded yet (``import glassbox`` before
 ``import numpy``: the CLI and ``python -m glassbox`` always are). It changes nothing when
 ``OPENBLAS_CORETYPE`` is already set, when the CPU lacks any of the AVX-512 subsets the
-SkylakeX kernels use, or when ``GLASSBOX_BLAS_TUNING=0``. Linux only (it reads
+SkylakeX kernels use, with a NumPy newer than the ones checked (``LAST_CHECKED_NUMPY``), or
+when ``GLASSBOX_BLAS_TUNING=0``. Linux only (it reads
 /proc/cpuinfo). Results are the same up to float rounding (another summation order).
 """
 from __future__ import annotations
@@ -22,6 +23,10 @@ import sys
 
 SKYLAKEX_FLAGS = frozenset({"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"})
 FIRST_UNKNOWN_AMD_FAMILY = 26  # Zen 5; Zen 4 (25) is recognised by OpenBLAS ≥ 0.3.26
+# NumPy releases whose bundled OpenBLAS this was measured with (NumPy 2.4: OpenBLAS 0.3.31).
+# Later bundles (0.3.34, NumPy 2.5) change Zen 4/5 block sizes for forced core types too
+# (OpenMathLib/OpenBLAS#6021), so they are left to OpenBLAS's own choice until checked.
+LAST_CHECKED_NUMPY = (2, 4)
 
 
 def parse_cpuinfo(text: str) -> tuple[str, int, frozenset[str]]:
@@ -46,11 +51,26 @@ def coretype_for(vendor: str, family: int, flags: frozenset[str]) -> str | None:
     return None
 
 
+def numpy_release() -> tuple[int, int] | None:
+    """(major, minor) of the installed NumPy, read from its metadata without importing it."""
+    from importlib import metadata
+
+    try:
+        major, minor = metadata.version("numpy").split(".")[:2]
+        return int(major), int(minor)
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+
+
 def tune_on_import(environ: "os._Environ[str] | dict[str, str]" = os.environ,
-                   cpuinfo: str = "/proc/cpuinfo", numpy_loaded: bool | None = None) -> str | None:
+                   cpuinfo: str = "/proc/cpuinfo", numpy_loaded: bool | None = None,
+                   numpy_version: tuple[int, int] | None = None) -> str | None:
     """Set OPENBLAS_CORETYPE for this process when it helps; the value set, or None."""
     if numpy_loaded is None:
         numpy_loaded = "numpy" in sys.modules
+    release = numpy_version if numpy_version is not None else numpy_release()
+    if release is None or release > LAST_CHECKED_NUMPY:
+        return None
     if (numpy_loaded or environ.get("OPENBLAS_CORETYPE")
             or environ.get("GLASSBOX_BLAS_TUNING", "1") == "0"):
         return None

@@ -25,6 +25,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from . import nn
+from . import validate as check
 from .core.tensor import Tensor
 from .nn import functional as F
 from .nn.activation import Activation
@@ -285,15 +286,17 @@ def _pool(w: _Walker, m: Any, in_shape: tuple, out_shape: tuple) -> Lines:
     x, p_sym = _pool_symbols(w)
     c, h, wd = in_shape
     _, oh, ow = out_shape
-    (fh, fw), (sh, sw), ((pt, pb), (pl, pr)) = F.pool_args((h, wd), m.kernel_size, m.stride,
-                                                           m.padding, repr(m))
     is_max = isinstance(m, nn.MaxPool2d)
+    dh, dw = check.pair(dilation=m.dilation, where=repr(m)) if is_max else (1, 1)
+    (fh, fw), (sh, sw), ((pt, pb), (pl, pr)) = F.pool_args((h, wd), m.kernel_size, m.stride,
+                                                           m.padding, repr(m), (dh, dw))
     kind = "max" if is_max else "average"
-    same = (wd, fw, sw, pl + pr, ow) == (h, fh, sh, pt + pb, oh)
-    fwd = [f"{p_sym} = {kind} of each {fh}×{fw} window of {x}, stride {sh}    (no parameters)",
-           _size_line("n_H", h, pt + pb, fh, sh, oh, m.ceil_mode) + (f";  n_W = {ow} likewise" if same else "")]
+    same = (wd, fw, sw, pl + pr, ow, dw) == (h, fh, sh, pt + pb, oh, dh)
+    spread = "" if (dh, dw) == (1, 1) else f" with cells {dh} apart (dilation)"
+    fwd = [f"{p_sym} = {kind} of each {fh}×{fw} window{spread} of {x}, stride {sh}    (no parameters)",
+           _size_line("n_H", h, pt + pb, fh, sh, oh, m.ceil_mode, dh) + (f";  n_W = {ow} likewise" if same else "")]
     if not same:
-        fwd.append(_size_line("n_W", wd, pl + pr, fw, sw, ow, m.ceil_mode))
+        fwd.append(_size_line("n_W", wd, pl + pr, fw, sw, ow, m.ceil_mode, dw))
     fwd.append(f"{x} {_volume(in_shape)} → {p_sym} {_volume(out_shape)}    (n_C = {c} stays)")
     if is_max:
         bwd = [f"{_d(x)} = d{p_sym} sent to the position of each window's maximum, 0 elsewhere"]

@@ -61,6 +61,19 @@ def blas_threads() -> int:
     return 1
 
 
+def blas_core() -> str | None:
+    """The kernel family OpenBLAS chose for this CPU ("Haswell", "SkylakeX", …), or None."""
+    import ctypes
+
+    lib = openblas()
+    for name in ("scipy_openblas_get_corename64_", "openblas_get_corename64_", "openblas_get_corename"):
+        fn = getattr(lib, name, None) if lib is not None else None
+        if fn is not None:
+            fn.restype = ctypes.c_char_p
+            return fn().decode()
+    return None
+
+
 def worker_pool() -> Any:
     """The shared pool of ``blas_threads()`` workers (each with single-threaded BLAS), or None
     when there is one thread or the backend is not NumPy."""

@@ -205,6 +205,15 @@ def pair(*, where: str | None = None, low: int = 1, **kwargs: Any) -> tuple[int,
                 **{name: value})  # type: ignore[return-value]
 
 
+def image(x: Any, *, channels: int | None = None, where: str | None = None) -> tuple[int, ...]:
+    """A 4-D (N, C, H, W) batch, with ``channels`` channels when given; returns its shape."""
+    expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
+    actual = shape(x, ndim=4, where=where, expected=f"a 4-D shape {expected}")
+    if channels is not None:
+        size(x, dim=1, size=channels, where=where, expected=f"{channels} channels, shape {expected}")
+    return actual
+
+
 def size(x: Any, *, dim: int, size: int, where: str | None = None, name: str = "input",
          expected: str | None = None) -> None:
     """``x.shape[dim] == size``, or a ShapeError naming the expected and the actual shape."""

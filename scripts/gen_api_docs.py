@@ -29,7 +29,8 @@ MODULES = [
         "glassbox.nn.module", "glassbox.nn.linear", "glassbox.nn.activation", "glassbox.nn.container",
         "glassbox.nn.conv", "glassbox.nn.pooling", "glassbox.nn.normalization", "glassbox.nn.dropout",
         "glassbox.nn.blocks", "glassbox.nn.loss", "glassbox.nn.init", "glassbox.nn.functional",
-        "glassbox.nn.regularization", "glassbox.nn.upsample", "glassbox.nn.metric_loss", "glassbox.nn.heads"]),
+        "glassbox.nn.regularization", "glassbox.nn.upsample", "glassbox.nn.metric_loss", "glassbox.nn.heads",
+        "glassbox.nn.fusion"]),
     ("Optimizers: glassbox.optim", [
         "glassbox.optim.optimizer", "glassbox.optim.sgd", "glassbox.optim.momentum", "glassbox.optim.adagrad",
         "glassbox.optim.rmsprop", "glassbox.optim.adam", "glassbox.optim.lr_scheduler"]),
@@ -47,6 +48,8 @@ MODULES = [
         "glassbox.distributed.comm", "glassbox.distributed.ddp", "glassbox.distributed.sampler",
         "glassbox.distributed.sync_batchnorm", "glassbox.distributed.training",
         "glassbox.distributed.launch"]),
+    ("Speed: threads, BLAS kernels, memory", ["glassbox.parallel", "glassbox.blas_tuning",
+                                              "glassbox.allocator"]),
     ("Models, metrics, tools", [
         "glassbox.models", "glassbox.models.autoencoder", "glassbox.models.siamese", "glassbox.summary",
         "glassbox.metrics", "glassbox.plots", "glassbox.tune", "glassbox.detect", "glassbox.lessons",

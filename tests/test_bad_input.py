@@ -701,3 +701,12 @@ def test_frozen_batch_norm_keeps_its_statistics_in_fit():
         (x * 3 + 5, y), epochs=2, verbose=0)
     for k, v in stats.items():
         np.testing.assert_array_equal(np.array(model[1].state_dict()[k]), v)
+
+
+def test_check_image_names_the_layout():
+    from glassbox import validate as check
+    assert check.image(np.zeros((2, 3, 4, 5)), channels=3) == (2, 3, 4, 5)
+    raises(ShapeError, lambda: check.image(np.zeros((3, 4, 5)), where="conv2d"),
+           "conv2d", "a 4-D shape (N, C, H, W)", "(3, 4, 5)")
+    raises(ShapeError, lambda: check.image(np.zeros((2, 1, 4, 5)), channels=3, where="Conv2d"),
+           "Conv2d", "3 channels, shape (N, 3, H, W)", "(2, 1, 4, 5)")

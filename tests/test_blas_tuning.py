@@ -34,7 +34,8 @@ def test_parse_reads_the_first_processor(tmp_path):
 ])
 def test_coretype_rule(tmp_path, vendor, family, flags, expected):
     env = {}
-    got = blas_tuning.tune_on_import(env, cpuinfo(tmp_path, vendor, family, flags), numpy_loaded=False)
+    got = blas_tuning.tune_on_import(env, cpuinfo(tmp_path, vendor, family, flags), numpy_loaded=False,
+                                     numpy_version=(2, 4))
     assert got == expected
     assert env.get("OPENBLAS_CORETYPE") == expected
 
@@ -46,13 +47,15 @@ def test_coretype_rule(tmp_path, vendor, family, flags, expected):
 ])
 def test_left_alone(tmp_path, env, numpy_loaded):
     before = dict(env)
-    assert blas_tuning.tune_on_import(env, cpuinfo(tmp_path), numpy_loaded=numpy_loaded) is None
+    assert blas_tuning.tune_on_import(env, cpuinfo(tmp_path), numpy_loaded=numpy_loaded,
+                                      numpy_version=(2, 4)) is None
     assert env == before
 
 
 def test_no_cpuinfo_changes_nothing(tmp_path):
     env = {}
-    assert blas_tuning.tune_on_import(env, str(tmp_path / "missing"), numpy_loaded=False) is None
+    assert blas_tuning.tune_on_import(env, str(tmp_path / "missing"), numpy_loaded=False,
+                                      numpy_version=(2, 4)) is None
     assert env == {}
 
 
@@ -60,9 +63,23 @@ def test_import_glassbox_sets_it_before_numpy_loads():
     code = ("import os, glassbox, numpy\n"
             "from glassbox import blas_tuning\n"
             "with open('/proc/cpuinfo') as f: want = blas_tuning.coretype_for(*blas_tuning.parse_cpuinfo(f.read()))\n"
+            "want = want if blas_tuning.numpy_release() <= blas_tuning.LAST_CHECKED_NUMPY else None\n"
             "print(os.environ.get('OPENBLAS_CORETYPE') == want)")
     if not os.path.exists("/proc/cpuinfo"):
         pytest.skip("needs Linux's /proc/cpuinfo")
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "GLASSBOX_BLAS_TUNING")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_a_numpy_newer_than_checked_is_left_alone(tmp_path):
+    env = {}
+    assert blas_tuning.tune_on_import(env, cpuinfo(tmp_path), numpy_loaded=False, numpy_version=(2, 5)) is None
+    assert env == {}
+    assert blas_tuning.tune_on_import(env, cpuinfo(tmp_path), numpy_loaded=False, numpy_version=(2, 4)) == "SkylakeX"
+
+
+def test_numpy_release_reads_the_installed_version():
+    import numpy
+
+    assert blas_tuning.numpy_release() == tuple(int(v) for v in numpy.__version__.split(".")[:2])

@@ -96,3 +96,15 @@ def test_cli(capsys):
         main(["explain", "mlp", "--input-shape", "1,x"])
     assert exc.value.code == 2
     assert "--input-shape" in capsys.readouterr().err
+
+
+def test_dilated_max_pool_size_line_uses_the_dilated_window():
+    from glassbox import nn
+    from glassbox.explain import explain
+
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2, dilation=2))
+    lines = []
+    explain(model, (1, 12, 12), print_fn=lambda *a: lines.append(" ".join(map(str, a))))
+    text = "\n".join(lines)
+    assert "⌊(10 + 2·0 − 2·(2 − 1) − 1)/2⌋ + 1 = 4" in text and "dropped" not in text
+    assert "cells 2 apart" in text

@@ -89,3 +89,8 @@ def test_relu_and_batchnorm_split_their_work(two_workers, monkeypatch):
     y = nn.ReLU()(nn.BatchNorm2d(6).double()(x))
     y.sum().backward()
     assert seen == {2}
+
+
+def test_blas_core_names_the_kernels_or_none():
+    core = parallel.blas_core()
+    assert core is None or (isinstance(core, str) and core)

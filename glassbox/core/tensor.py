@@ -408,6 +408,28 @@ class Tensor:
         """A copy of the data that stays in the graph (gradients flow back to ``self``)."""
         return _elementwise.Clone.apply(self)
 
+    def contiguous(self) -> "Tensor":
+        """``self`` when its data is C-contiguous (row-major, no gaps), else a contiguous
+        ``clone`` (a transposed or strided view becomes a fresh row-major array)."""
+        return self if self.data.flags.c_contiguous else self.clone()
+
+    def masked_fill(self, mask: Any, value: Any) -> "Tensor":
+        """``value`` where the boolean ``mask`` (broadcast to this shape) is True, ``self``
+        elsewhere; ∂/∂self = 1 where mask is False, 0 where it is True (as PyTorch)."""
+        cond = mask.data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
+        if cond.dtype != np.bool_:
+            raise GlassboxTypeError(f"masked_fill: expected a bool mask, got dtype {cond.dtype}")
+        try:
+            cond = backend.xp.broadcast_to(cond, self.data.shape)
+        except ValueError:
+            raise ShapeError(f"masked_fill: mask of shape {tuple(cond.shape)} does not broadcast "
+                             f"to the tensor's shape {tuple(self.data.shape)}") from None
+        if isinstance(value, Tensor) and value.data.ndim != 0:
+            raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape "
+                             f"{tuple(value.data.shape)}")
+        fill = value.data.item() if isinstance(value, Tensor) else value
+        return _elementwise.where(cond, fill, self)
+
     # ------------------------------------------------------------ arithmetic
     def _lift(self, other: Any) -> "Tensor":
         """Turn a Python number or array into a constant tensor of this tensor's dtype."""
@@ -444,6 +466,10 @@ class Tensor:
 
     def __neg__(self) -> "Tensor":
         """−self."""
+        return _arith.Neg.apply(self)
+
+    def neg(self) -> "Tensor":
+        """−self (PyTorch's method name for unary minus)."""
         return _arith.Neg.apply(self)
 
     def __pos__(self) -> "Tensor":

@@ -8,7 +8,6 @@ from typing import Any, Iterable, Iterator, Mapping
 from .. import validate as check
 from ..core.tensor import Tensor
 from ..errors import GlassboxTypeError
-from ..core.grad_mode import is_grad_enabled
 from . import functional as F
 from . import fusion
 from .module import Module
@@ -33,17 +32,14 @@ class Sequential(Module):
 
     def forward(self, x: Any) -> Any:
         names, layers = list(self._modules), list(self._modules.values())
-        fuse = not is_grad_enabled()  # inference: Conv2d → BatchNorm2d (→ ReLU) as one conv
         i = 0
-        while i < len(layers):
+        while i < len(layers):  # runs rewritten where exact: see nn/fusion.py
             name, layer = names[i], layers[i]
-            run = fusion.fusable_run(layers, i) if fuse else 0
             try:
-                if run:
-                    x = fusion.conv_bn(layer, layers[i + 1], x, layers[i + 2] if run == 3 else None)
-                else:
-                    x = layer(x)
-                i += max(run, 1)
+                x, run = fusion.forward_fused(layers, i, x)
+                if not run:
+                    x, run = layer(x), 1
+                i += run
             except (ValueError, TypeError) as exc:
                 if getattr(exc, "_glassbox_located", False):
                     raise

@@ -109,4 +109,41 @@ class Conv2d(_ConvBase):
 
 
 
-__all__ = ["Conv2d"]
+class Conv1d(_ConvBase):
+    """out_channels filters of length k slid along a sequence: out[n, o, t] = b[o] +
+    Σ_c Σ_j W[o, c, j]·x[n, c, t·s + j·d − p] (PyTorch's Conv1d; computed by ``F.conv1d`` as a
+    1×k ``Conv2d``).
+
+    Args: as ``Conv2d`` with 1-D sizes: kernel_size k, stride s, padding p ("valid",
+    "same" or an int), dilation d, groups g, bias, padding_mode "zeros", dtype.
+
+    Shapes: (N, in_channels, L) → (N, out_channels, ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1).
+
+    Attributes:
+        weight: (out_channels, in_channels/groups, k), He-uniform with fan_in = in/g·k.
+        bias: (out_channels,), zeros.
+    """
+
+    _repr_defaults = {"dilation": (1,), "groups": 1}
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", dtype: type = np.float32) -> None:
+        super().__init__()
+        check.one_of(padding_mode=padding_mode, choices=("zeros",), where="Conv1d")
+        (k,) = check.ints(kernel_size=kernel_size, length=1, low=1, where="Conv1d")
+        stride_2d, padding_2d, dilation_2d = F._conv1d_args(stride, padding, dilation, "Conv1d")
+        _conv.resolve_padding(padding_2d, (1, 1), (1, k), stride_2d, "Conv1d", dilation_2d)
+        self.stride, self.dilation = stride_2d[1:], dilation_2d[1:]
+        self.padding = padding.lower() if isinstance(padding, str) else padding_2d[1:]
+        self._create_parameters("Conv1d", in_channels, out_channels, (1, k), bias, dtype,
+                                transposed=False, groups=groups)
+        self.kernel_size = (k,)
+        self.weight.data = self.weight.data.reshape(self.out_channels, -1, k)  # (out, in/g, k)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups, where=self)
+
+
+__all__ = ["Conv1d", "Conv2d"]

@@ -277,6 +277,38 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     return _loss.MeanSquaredError.apply(x, y, reduction=reduction, half=bool(half))
 
 
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean", *, where: Where = None) -> Tensor:
+    """|ŷ − y| averaged (or summed): the mean absolute error; gradient sign(ŷ − y)."""
+    owner = name_of(where, "l1_loss")
+    _reduction(reduction, owner)
+    x, y = _as_tensor(input), _as_tensor(target)
+    _same_shape(x, y, owner, "prediction")
+    return _loss.MeanAbsoluteError.apply(x, y, reduction=reduction)
+
+
+def one_hot(tensor: Any, num_classes: int = -1, *, where: Where = None) -> Tensor:
+    """(*) integer class labels → (*, num_classes) int64 with a 1 at each label (PyTorch's
+    ``F.one_hot``); ``num_classes=-1`` takes max(label) + 1. Not differentiable (integers)."""
+    owner = name_of(where, "one_hot")
+    labels = _array(tensor)
+    if labels.dtype.kind not in "iu":
+        raise GlassboxTypeError(f"{owner}: expected integer class labels, got dtype {labels.dtype}")
+    if labels.size and labels.min() < 0:
+        raise DataError(f"{owner}: class labels must be >= 0, got {int(labels.min())}")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+        if num_classes == 0:
+            raise DataError(f"{owner}: cannot infer num_classes from an empty tensor; pass num_classes")
+    else:
+        num_classes = check.positive_int(num_classes=num_classes, where=owner)
+        if labels.size and labels.max() >= num_classes:
+            raise DataError(f"{owner}: class label {int(labels.max())} is out of range for "
+                            f"num_classes={num_classes}")
+    xp = backend.array_module(labels)
+    return Tensor(xp.eye(num_classes, dtype=np.int64)[labels], dtype=np.int64)
+
+
 def _broadcast_weight(weight: Any, shape: tuple[int, ...], owner: str, name: str) -> Any:
     if weight is None:
         return None
@@ -455,13 +487,6 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, *
 
 
 # ================================================================ convolution and pooling
-def _check_image(x: Tensor, owner: str, channels: int | None = None) -> None:
-    expected = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
-    check.shape(x, ndim=4, where=owner, expected=f"a 4-D shape {expected}")
-    if channels is not None:
-        check.size(x, dim=1, size=channels, where=owner, expected=f"{channels} channels, shape {expected}")
-
-
 def _unsupported(owner: str, **options: Any) -> None:
     """Options PyTorch has that these ops do not implement yet: only their defaults."""
     defaults = {"dilation": (1, 1), "groups": 1, "divisor_override": None, "return_indices": False}
@@ -486,7 +511,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     out_c, in_per_group, kh, kw = weight.shape
     groups = check.positive_int(groups=groups, where=owner)
     in_c = in_per_group * groups
-    _check_image(x, owner, in_c)
+    check.image(x, channels=in_c, where=owner)
     _conv.check_groups(in_c, out_c, groups, owner)
     stride_hw = check.pair(stride=stride, where=owner)
     dilation_hw = check.pair(dilation=dilation, where=owner)
@@ -498,6 +523,35 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return _conv.Conv2d.apply(*inputs, stride=stride_hw, padding=pads, dilation=dilation_hw,
                               groups=groups)
+
+
+def _conv1d_args(stride: Any, padding: Any, dilation: Any, owner: str) -> tuple[Any, Any, Any]:
+    """A 1-D conv's (stride, padding, dilation) as the (1, ·) pairs of the 2-D conv it runs as."""
+    (s,) = check.ints(stride=stride, length=1, low=1, where=owner)
+    (d,) = check.ints(dilation=dilation, length=1, low=1, where=owner)
+    if isinstance(padding, str):
+        return (1, s), padding, (1, d)
+    (p,) = check.ints(padding=padding, length=1, low=0, where=owner,
+                      expected='"valid", "same", or an integer >= 0')
+    return (1, s), (0, p), (1, d)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1, *, where: Where = None) -> Tensor:
+    """1-D convolution of x (N, C, L) with weight (out, C/groups, k), plus bias (out,):
+    out[n, o, t] = b[o] + Σ_c Σ_j W[o, c, j]·x[n, c, t·s + j·d − p]. Computed as the 2-D
+    convolution of the (N, C, 1, L) image with a 1×k kernel (same im2col, same gradients).
+    Output length ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1."""
+    owner = name_of(where, "conv1d")
+    x = _as_tensor(input)
+    check.shape(x, ndim=3, where=owner, expected="a 3-D shape (N, C, L)")
+    check.shape(weight, ndim=3, where=owner, name="weight", expected="(out, in/groups, k)")
+    stride_2d, padding_2d, dilation_2d = _conv1d_args(stride, padding, dilation, owner)
+    n, c, length = x.shape
+    out_c, c_g, k = weight.shape
+    out = conv2d(x.reshape(n, c, 1, length), weight.reshape(out_c, c_g, 1, k), bias, stride_2d,
+                 padding_2d, dilation_2d, groups, where=owner)
+    return out.reshape(n, out_c, out.shape[3])
 
 
 def conv_transpose_args(in_hw: Any, kernel: Any, stride: Any, padding: Any, output_padding: Any,
@@ -538,7 +592,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     check.shape(weight, ndim=4, where=owner, name="weight", expected="(in, out/groups, kh, kw)")
     groups = check.positive_int(groups=groups, where=owner)
     in_c, out_c = weight.shape[0], weight.shape[1] * groups
-    _check_image(x, owner, in_c)
+    check.image(x, channels=in_c, where=owner)
     _conv.check_groups(in_c, out_c, groups, owner)
     stride_hw, pads, out_pads, dilation_hw = conv_transpose_args(
         x.shape[2:], weight.shape[2:], stride, padding, output_padding, owner, dilation)
@@ -550,31 +604,39 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                                         output_padding=out_pads, dilation=dilation_hw, groups=groups)
 
 
-def pool_args(in_hw: Any, kernel_size: Any, stride: Any, padding: Any, owner: str
-              ) -> tuple[tuple[int, int], tuple[int, int], Any]:
+def pool_args(in_hw: Any, kernel_size: Any, stride: Any, padding: Any, owner: str,
+              dilation: Any = (1, 1)) -> tuple[tuple[int, int], tuple[int, int], Any]:
     """(kernel, stride, ((top, bottom), (left, right))) of a pooling layer, checked; ``in_hw``
     None checks the arguments alone (at a layer's construction)."""
     kernel = check.pair(kernel_size=kernel_size, where=owner)
     stride_hw = kernel if stride is None else check.pair(stride=stride, where=owner)
-    pads = _conv.resolve_padding(padding, in_hw or kernel, kernel, stride_hw, owner)
+    pads = _conv.resolve_padding(padding, in_hw or kernel, kernel, stride_hw, owner, dilation)
     if not isinstance(padding, str) and any(p > k // 2 for (p, _), k in zip(pads, kernel)):
         raise InvalidArgumentError(f"{owner}: padding {padding!r} must be at most half the kernel {kernel}")
     if in_hw is not None:
-        _conv.check_fits(in_hw, kernel, pads, owner)
+        _conv.check_fits(in_hw, kernel, pads, owner, dilation)
     return kernel, stride_hw, pads
 
 
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False, *,
                where: Where = None) -> Tensor:
-    """Max over each kernel_size window (stride defaults to kernel_size)."""
+    """Max over each kernel_size window (stride defaults to kernel_size); ``dilation`` d puts
+    the window's cells d apart; ``return_indices=True`` returns (output, indices), the flat
+    r·W + c position of each window's max in its (H, W) plane (int64), as PyTorch."""
     owner = name_of(where, "max_pool2d")
     x = _as_tensor(input)
-    _unsupported(owner, dilation=dilation, return_indices=return_indices)
     ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
-    _check_image(x, owner)
-    kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
-    return _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode)
+    return_indices = check.boolean(return_indices=return_indices, where=owner)
+    dilation_hw = check.pair(dilation=dilation, where=owner)
+    check.image(x, where=owner)
+    kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner, dilation_hw)
+    out = _pool.MaxPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode,
+                                dilation=dilation_hw)
+    if not return_indices:
+        return out
+    indices = _pool.max_pool_indices(x.data, kernel, stride_hw, pads, ceil_mode, dilation_hw)
+    return out, Tensor(indices, dtype=indices.dtype)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -583,13 +645,14 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """Mean over each kernel_size window; zero padding counts (count_include_pad=True)."""
     owner = name_of(where, "avg_pool2d")
     x = _as_tensor(input)
-    _unsupported(owner, divisor_override=divisor_override)
+    if divisor_override is not None:
+        divisor_override = check.positive_int(divisor_override=divisor_override, where=owner)
     ceil_mode = check.boolean(ceil_mode=ceil_mode, where=owner)
     count_include_pad = check.boolean(count_include_pad=count_include_pad, where=owner)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     kernel, stride_hw, pads = pool_args(x.shape[2:], kernel_size, stride, padding, owner)
     return _pool.AvgPool2d.apply(x, kernel=kernel, stride=stride_hw, padding=pads, ceil_mode=ceil_mode,
-                                 count_include_pad=count_include_pad)
+                                 count_include_pad=count_include_pad, divisor_override=divisor_override)
 
 
 def _output_hw(output_size: Any, in_hw: Sequence[int], owner: str) -> tuple[int, int]:
@@ -605,7 +668,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any, *, where: Where = None)
     ⌊r·H/OH⌋ … ⌈(r + 1)·H/OH⌉, any sizes); 1 is global average pooling (N, C, 1, 1)."""
     owner = name_of(where, "adaptive_avg_pool2d")
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     (h, w), (oh, ow) = x.shape[2:], _output_hw(output_size, x.shape[2:], owner)
     if h % oh or w % ow:
         return _pool.AdaptiveAvgPool2d.apply(x, output_size=(oh, ow))
@@ -619,7 +682,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     owner = name_of(where, "adaptive_max_pool2d")
     _unsupported(owner, return_indices=return_indices)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     return _pool.AdaptiveMaxPool2d.apply(x, output_size=_output_hw(output_size, x.shape[2:], owner))
 
 
@@ -649,7 +712,7 @@ def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: st
     owner = name_of(where, "upsample")
     check.one_of(mode=mode, choices=("nearest",), where=owner)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     if (size is None) == (scale_factor is None):
         raise InvalidArgumentError(f"{owner}: expected exactly one of `size` and `scale_factor`. "
                                    f"Received: size={size!r}, scale_factor={scale_factor!r}")
@@ -789,6 +852,276 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_no
                                       scale_grad_by_freq=scale_grad_by_freq)
 
 
+# ============================================================================ attention
+def _attention_mask(mask: Any, dtype: Any, owner: str, name: str, allowed_when_true: bool) -> Any:
+    """A bool mask as the additive −inf/0 mask of the scores; a float mask as it is."""
+    m = _array(mask)
+    if m.dtype == np.bool_:
+        blocked = m if not allowed_when_true else ~m
+        return backend.array_module(m).where(blocked, -np.inf, 0.0).astype(dtype)
+    if m.dtype.kind != "f":
+        raise GlassboxTypeError(f"{owner}: `{name}` must be a bool or float mask, got dtype {m.dtype}")
+    return m.astype(dtype)
+
+
+def _attend(q: Tensor, k: Tensor, v: Tensor, additive: Any, dropout_p: float, scale: float
+            ) -> tuple[Tensor, Tensor]:
+    """softmax(q·kᵀ·scale + mask) (the weights A) and A·v, over the last two dimensions."""
+    scores = (q @ k.transpose(-2, -1)) * scale
+    if additive is not None:
+        scores = scores + Tensor(additive, dtype=scores.dtype)
+    weights = _act.Softmax.apply(scores, axis=scores.ndim - 1)
+    dropped = dropout(weights, dropout_p) if dropout_p > 0 else weights
+    return dropped @ v, weights
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None, *, where: Where = None) -> Tensor:
+    """Attention(Q, K, V) = softmax(Q·Kᵀ/√d + M)·V for Q (…, L, d), K (…, S, d), V (…, S, d_v).
+
+    ``attn_mask`` (broadcast to (…, L, S)): bool, **True where a query may attend** (PyTorch's
+    rule for this function), or a float mask added to the scores; ``is_causal``: query i sees
+    keys 0 … i only. ``dropout_p`` drops attention weights (always, as PyTorch: pass 0 in eval).
+    """
+    owner = name_of(where, "scaled_dot_product_attention")
+    q, k, v = _as_tensor(query), _as_tensor(key), _as_tensor(value)
+    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2 or q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ShapeError(f"{owner}: expected query (…, L, d), key (…, S, d) and value (…, S, d_v), "
+                         f"got shapes {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
+    dropout_p = check.probability(dropout_p=dropout_p, where=owner)
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else check.number(scale=scale, where=owner)
+    additive = None
+    if attn_mask is not None:
+        additive = _attention_mask(attn_mask, q.dtype, owner, "attn_mask", allowed_when_true=True)
+    if check.boolean(is_causal=is_causal, where=owner):
+        if attn_mask is not None:
+            raise InvalidArgumentError(f"{owner}: give attn_mask or is_causal, not both")
+        length, source = q.shape[-2], k.shape[-2]
+        additive = np.where(np.tril(np.ones((length, source), dtype=bool)), 0.0, -np.inf).astype(q.dtype)
+        additive = backend.like(additive, q.data)
+    return _attend(q, k, v, additive, dropout_p, scale)[0]
+
+
+def multi_head_attention_forward(
+        query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+        in_proj_weight: Tensor, in_proj_bias: Tensor | None, bias_k: Any, bias_v: Any,
+        add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor, out_proj_bias: Tensor | None,
+        training: bool = True, key_padding_mask: Any = None, need_weights: bool = True,
+        attn_mask: Any = None, use_separate_proj_weight: bool = False, q_proj_weight: Any = None,
+        k_proj_weight: Any = None, v_proj_weight: Any = None, static_k: Any = None,
+        static_v: Any = None, average_attn_weights: bool = True, is_causal: bool = False, *,
+        where: Where = None) -> tuple[Tensor, Tensor | None]:
+    """Multi-head attention (Vaswani et al.), PyTorch's ``F.multi_head_attention_forward``:
+    inputs (L, N, E) sequence-first (or unbatched (L, E)); with h heads of d = E/h,
+
+        [Q K V] = [query key value]·W_inᵀ + b_in,   split into h heads of d columns
+        headᵢ = softmax(Qᵢ·Kᵢᵀ/√d + M)·Vᵢ,          out = [head₁ … head_h]·W_outᵀ + b_out
+
+    ``attn_mask`` (L, S) or (N·h, L, S): bool **True = may not attend** (MultiheadAttention's
+    rule, the opposite of ``scaled_dot_product_attention``'s), or float added to the scores;
+    ``key_padding_mask`` (N, S): True marks padding keys. Returns (out, weights): weights
+    (N, L, S) averaged over the heads (``average_attn_weights``), (N, h, L, S) otherwise, or
+    None without ``need_weights``. bias_k/bias_v, add_zero_attn, separate projection weights
+    and static_k/v are not implemented (only their defaults).
+    """
+    owner = name_of(where, "multi_head_attention_forward")
+    for name, value_, default in (("bias_k", bias_k, None), ("bias_v", bias_v, None),
+                                  ("add_zero_attn", add_zero_attn, False),
+                                  ("use_separate_proj_weight", use_separate_proj_weight, False),
+                                  ("static_k", static_k, None), ("static_v", static_v, None)):
+        if (value_ is not None) if default is None else bool(value_) != default:
+            raise InvalidArgumentError(f"{owner}: `{name}` is not implemented (only {default!r})")
+    q_in, k_in, v_in = _as_tensor(query), _as_tensor(key), _as_tensor(value)
+    unbatched = q_in.ndim == 2
+    if unbatched:
+        q_in, k_in, v_in = (t.reshape(t.shape[0], 1, t.shape[1]) for t in (q_in, k_in, v_in))
+    e = check.positive_int(embed_dim_to_check=embed_dim_to_check, where=owner)
+    h = check.positive_int(num_heads=num_heads, where=owner)
+    if q_in.ndim != 3 or k_in.ndim != 3 or v_in.ndim != 3 or q_in.shape[2] != e or k_in.shape[2] != e \
+            or v_in.shape[2] != e or k_in.shape[:2] != v_in.shape[:2] or q_in.shape[1] != k_in.shape[1]:
+        raise ShapeError(f"{owner}: expected query (L, N, {e}), key and value (S, N, {e}) (or "
+                         f"unbatched (L, {e}), (S, {e})), got shapes {tuple(query.shape)}, "
+                         f"{tuple(key.shape)}, {tuple(value.shape)}")
+    if e % h:
+        raise InvalidArgumentError(f"{owner}: embed_dim={e} must be divisible by num_heads={h}")
+    d = e // h
+    length, n, source = q_in.shape[0], q_in.shape[1], k_in.shape[0]
+    check.shape(in_proj_weight, ndim=2, where=owner, name="in_proj_weight", expected=f"(3·{e}, {e})")
+    check.size(in_proj_weight, dim=0, size=3 * e, where=owner, name="in_proj_weight",
+               expected=f"shape ({3 * e}, {e})")
+    dropout_p = check.probability(dropout_p=dropout_p, where=owner)
+
+    def heads(x: Tensor, i: int, rows: int) -> Tensor:  # (rows, N, E) → (N, h, rows, d)
+        b = None if in_proj_bias is None else in_proj_bias[i * e:(i + 1) * e]
+        z = linear(x, in_proj_weight[i * e:(i + 1) * e], b, where=owner)
+        return z.reshape(rows, n, h, d).permute(1, 2, 0, 3)
+
+    q, k, v = heads(q_in, 0, length), heads(k_in, 1, source), heads(v_in, 2, source)
+    additive = None
+    if attn_mask is not None:
+        mask = _attention_mask(attn_mask, q.dtype, owner, "attn_mask", allowed_when_true=False)
+        if mask.shape == (length, source):
+            additive = mask
+        elif mask.shape == (n * h, length, source):
+            additive = mask.reshape(n, h, length, source)
+        else:
+            raise ShapeError(f"{owner}: expected attn_mask of shape ({length}, {source}) or "
+                             f"({n * h}, {length}, {source}), got shape {tuple(mask.shape)}")
+    elif check.boolean(is_causal=is_causal, where=owner):
+        raise InvalidArgumentError(f"{owner}: is_causal needs the causal attn_mask too (PyTorch's rule)")
+    if key_padding_mask is not None:
+        pad = _attention_mask(key_padding_mask, q.dtype, owner, "key_padding_mask", allowed_when_true=False)
+        if pad.shape != (n, source):
+            raise ShapeError(f"{owner}: expected key_padding_mask of shape ({n}, {source}), got "
+                             f"shape {tuple(pad.shape)}")
+        pad = pad.reshape(n, 1, 1, source)
+        additive = pad if additive is None else additive + pad
+    out, weights = _attend(q, k, v, additive, dropout_p if training else 0.0, 1.0 / math.sqrt(d))
+    out = out.permute(2, 0, 1, 3).reshape(length, n, e)  # heads side by side again
+    out = linear(out, out_proj_weight, out_proj_bias, where=owner)
+    if not need_weights:
+        weights = None
+    elif average_attn_weights:
+        weights = weights.mean(axis=1)
+    if unbatched:
+        out = out.reshape(length, e)
+        weights = None if weights is None else weights.reshape(weights.shape[1:])
+    return out, weights
+
+
+# ======================================================================= recurrent layers
+def lstm_cell(input: Tensor, hx: Tensor, cx: Tensor, w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """One LSTM step (PyTorch's gate order i, f, g, o), x (N, in), h and c (N, H):
+
+        [i f g o] = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh,   i, f, o = σ(·),  g = tanh(·)
+        c' = f ⊙ c + i ⊙ g,     h' = o ⊙ tanh(c')
+
+    Built from linear, sigmoid, tanh, products and sums, whose gradients are each checked."""
+    gates = linear(input, w_ih, b_ih, where="lstm_cell") + linear(hx, w_hh, b_hh, where="lstm_cell")
+    n = hx.shape[-1]
+    i, f = sigmoid(gates[..., :n]), sigmoid(gates[..., n:2 * n])
+    g, o = tanh(gates[..., 2 * n:3 * n]), sigmoid(gates[..., 3 * n:])
+    c = f * cx + i * g
+    return o * tanh(c), c
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+             b_hh: Tensor | None = None) -> Tensor:
+    """One GRU step (PyTorch's gate order r, z, n), x (N, in), h (N, H):
+
+        r = σ(x·W_irᵀ + b_ir + h·W_hrᵀ + b_hr),   z = σ(x·W_izᵀ + b_iz + h·W_hzᵀ + b_hz)
+        n = tanh(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn)),   h' = (1 − z) ⊙ n + z ⊙ h"""
+    gi = linear(input, w_ih, b_ih, where="gru_cell")
+    gh = linear(hx, w_hh, b_hh, where="gru_cell")
+    n = hx.shape[-1]
+    r = sigmoid(gi[..., :n] + gh[..., :n])
+    z = sigmoid(gi[..., n:2 * n] + gh[..., n:2 * n])
+    candidate = tanh(gi[..., 2 * n:] + r * gh[..., 2 * n:])
+    return (1.0 - z) * candidate + z * hx
+
+
+def _recurrent(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool, num_layers: int,
+               dropout_p: float, train: bool, bidirectional: bool, batch_first: bool, lstm: bool,
+               owner: str) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+    """The layers × directions × time loop shared by ``lstm`` and ``gru``: each layer reads
+    the previous layer's per-step outputs (both directions side by side), dropout between
+    layers in training. Returns (output, final h per layer·direction, final c likewise)."""
+    x = _as_tensor(input)
+    if x.ndim not in (2, 3):
+        raise ShapeError(f"{owner}: expected input of shape (L, N, H_in) (or (N, L, H_in) with "
+                         f"batch_first, or unbatched (L, H_in)), got shape {tuple(x.shape)}")
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x.reshape(x.shape[0], 1, x.shape[1])
+    elif batch_first:
+        x = x.transpose(0, 1)
+    directions = 2 if bidirectional else 1
+    per_cell = 4 if has_biases else 2
+    if len(params) != num_layers * directions * per_cell:
+        raise InvalidArgumentError(f"{owner}: expected {num_layers * directions * per_cell} "
+                                   f"parameter tensors, got {len(params)}")
+    length, n = x.shape[0], x.shape[1]
+    hidden = params[1].shape[1]
+    states = list(hx) if lstm else [hx]
+    initial = []
+    for state in states:
+        if state is None:
+            initial.append(None)
+            continue
+        t = _as_tensor(state)
+        t = t.reshape(t.shape[0], 1, t.shape[-1]) if unbatched else t
+        if tuple(t.shape) != (num_layers * directions, n, hidden):
+            raise ShapeError(f"{owner}: expected an initial state of shape "
+                             f"({num_layers * directions}, {n}, {hidden}), got shape {tuple(t.shape)}")
+        initial.append(t)
+    zeros = Tensor(backend.xp.zeros((n, hidden), dtype=x.dtype), dtype=x.dtype)
+    steps = [x[t] for t in range(length)]
+    h_n: list[Tensor] = []
+    c_n: list[Tensor] = []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            w = list(params[k * per_cell:(k + 1) * per_cell]) + [None, None]
+            h = zeros if initial[0] is None else initial[0][k]
+            c = zeros if not lstm or initial[1] is None else initial[1][k]
+            order = range(length) if direction == 0 else range(length - 1, -1, -1)
+            seq: list[Tensor] = [zeros] * length
+            for t in order:
+                if lstm:
+                    h, c = lstm_cell(steps[t], h, c, w[0], w[1], w[2], w[3])
+                else:
+                    h = gru_cell(steps[t], h, w[0], w[1], w[2], w[3])
+                seq[t] = h
+            outputs.append(seq)
+            h_n.append(h)
+            c_n.append(c)
+        steps = outputs[0] if directions == 1 else [_shape.cat([a, b], axis=1) for a, b in zip(*outputs)]
+        if train and dropout_p > 0 and layer < num_layers - 1:
+            steps = [dropout(s, dropout_p) for s in steps]
+    out = _shape.stack(steps, axis=0)
+    if unbatched:
+        out = out.reshape(length, out.shape[-1])
+    elif batch_first:
+        out = out.transpose(0, 1)
+    return out, h_n, c_n
+
+
+def _final_state(states: list[Tensor], unbatched: bool) -> Tensor:
+    out = _shape.stack(states, axis=0)
+    return out.reshape(out.shape[0], out.shape[-1]) if unbatched else out
+
+
+def lstm(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool = True,
+         num_layers: int = 1, dropout: float = 0.0, train: bool = True, bidirectional: bool = False,
+         batch_first: bool = False, *, where: Where = None) -> tuple[Tensor, Tensor, Tensor]:
+    """A (stacked, optionally bidirectional) LSTM over a sequence, PyTorch's ``torch.lstm``:
+    ``lstm_cell`` at every step. ``hx`` is (h₀, c₀), each (D·num_layers, N, H), or (None, None)
+    for zeros; ``params`` per layer and direction [W_ih, W_hh, b_ih, b_hh]. Returns
+    (output (L, N, D·H), h_n, c_n)."""
+    owner = name_of(where, "lstm")
+    hx = (None, None) if hx is None else hx
+    dropout_p = check.probability(dropout=dropout, where=owner)
+    out, h_n, c_n = _recurrent(input, hx, params, has_biases, num_layers, dropout_p, train,
+                               bidirectional, batch_first, True, owner)
+    unbatched = _as_tensor(input).ndim == 2
+    return out, _final_state(h_n, unbatched), _final_state(c_n, unbatched)
+
+
+def gru(input: Tensor, hx: Any, params: Sequence[Tensor], has_biases: bool = True,
+        num_layers: int = 1, dropout: float = 0.0, train: bool = True, bidirectional: bool = False,
+        batch_first: bool = False, *, where: Where = None) -> tuple[Tensor, Tensor]:
+    """A (stacked, optionally bidirectional) GRU over a sequence, PyTorch's ``torch.gru``:
+    ``gru_cell`` at every step; ``hx`` (D·num_layers, N, H) or None. Returns (output, h_n)."""
+    owner = name_of(where, "gru")
+    dropout_p = check.probability(dropout=dropout, where=owner)
+    out, h_n, _ = _recurrent(input, hx, params, has_biases, num_layers, dropout_p, train,
+                             bidirectional, batch_first, False, owner)
+    return out, _final_state(h_n, _as_tensor(input).ndim == 2)
+
+
 # ============================================================================== dropout
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
             where: Where = None) -> Tensor:
@@ -807,7 +1140,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     owner = name_of(where, "dropout2d")
     p = check.probability(p=p, where=owner)
     x = _as_tensor(input)
-    _check_image(x, owner)
+    check.image(x, where=owner)
     if not training or p == 0.0:
         return x
     mask = _dropout.dropout_mask((x.shape[0], x.shape[1], 1, 1), p, x.dtype, like=x.data)

@@ -14,6 +14,11 @@ convolution itself:
 the activations disappears; a ReLU after it is applied in place to the convolution's fresh
 output instead of allocating another array.
 
+A ReLU followed by a max-pool is run the other way round, pool first: max and ReLU commute,
+max_i relu(a_i) = relu(max_i a_i), and so do their gradients (when the window's max is > 0
+both route ∂L/∂a to the first position of that max; when it is ≤ 0 both give 0), so the
+result is identical while the ReLU and its backward touch a quarter of the values (2×2).
+
 ``Sequential`` and the residual blocks call ``conv_bn`` for every Conv2d → BatchNorm2d
 (→ ReLU) run. It fuses only when the result is the same: gradient recording is off
 (``no_grad``: nothing will be differentiated), the batch norm is in eval mode with running
@@ -33,6 +38,7 @@ from .activation import ReLU
 from .conv import Conv2d
 from .module import Module
 from .normalization import BatchNorm2d
+from .pooling import MaxPool2d
 
 
 def _array(v: Any) -> Any:
@@ -103,4 +109,24 @@ def fusable_run(layers: list[Module], i: int) -> int:
     return 2 if fusable(conv, bn) else 0
 
 
-__all__ = ["conv_bn", "fold_bn", "fuse_conv_bn_eval", "fusable"]
+def pool_first(relu: Module, pool: Module) -> bool:
+    """True when relu → max-pool may run as max-pool → relu (plain modules, no hooks, the pool
+    returning only its output)."""
+    return (type(relu) is ReLU and type(pool) is MaxPool2d and not pool.return_indices
+            and not relu._forward_hooks and not pool._forward_hooks)
+
+
+def forward_fused(layers: list[Module], i: int, x: Tensor) -> tuple[Tensor, int]:
+    """For ``Sequential``: the rewritten run starting at ``layers[i]``, if any — (output, how
+    many layers it covered) — or (x, 0) when layers[i] runs by itself: at inference
+    Conv2d → BatchNorm2d (→ ReLU) as one convolution, and ReLU → MaxPool2d as MaxPool2d → ReLU."""
+    if not is_grad_enabled():
+        run = fusable_run(layers, i)
+        if run:
+            return conv_bn(layers[i], layers[i + 1], x, layers[i + 2] if run == 3 else None), run
+    if i + 1 < len(layers) and pool_first(layers[i], layers[i + 1]):
+        return layers[i](layers[i + 1](x)), 2
+    return x, 0
+
+
+__all__ = ["conv_bn", "fold_bn", "forward_fused", "fuse_conv_bn_eval", "fusable", "pool_first"]

@@ -48,6 +48,16 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, reduction=self.reduction, half=self.half, where=self)
 
 
+class L1Loss(_Loss):
+    """L = mean(|ŷ − y|), the mean absolute error (``reduction`` "mean", "sum" or "none")."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(size_average if isinstance(size_average, str) else reduction)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction, where=self)
+
+
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy on probabilities: L = −w·[y log ŷ + (1 − y) log(1 − ŷ)]."""
 

@@ -212,13 +212,15 @@ def _conv_transpose(a: list[Any], at: dict[str, Any]) -> Tensor:
 def _pool(op: Any) -> Importer:
     def convert(a: list[Any], at: dict[str, Any]) -> Tensor:
         _no_auto_pad(at)
-        if at.get("ceil_mode", 0):
-            raise ValueError("ceil_mode=1 is not supported")
         pads = _pairs(at.get("pads"))
-        if op is AvgPool2d and not at.get("count_include_pad", 0) and any(sum(p) for p in pads):
-            raise ValueError("AveragePool with padding needs count_include_pad=1 (glassbox's avg_pool2d)")
         kernel = tuple(at["kernel_shape"])
-        return op.apply(a[0], kernel=kernel, stride=tuple(at.get("strides", kernel)), padding=pads)
+        options: dict[str, Any] = dict(ceil_mode=bool(at.get("ceil_mode", 0)))
+        if op is AvgPool2d:
+            options["count_include_pad"] = bool(at.get("count_include_pad", 0))
+        elif tuple(at.get("dilations", (1, 1))) != (1, 1):
+            options["dilation"] = tuple(at["dilations"])
+        return op.apply(a[0], kernel=kernel, stride=tuple(at.get("strides", kernel)), padding=pads,
+                        **options)
     return convert
 
 

@@ -159,8 +159,14 @@ def _pool(b: Any, step: Step, x: list[str]) -> str:
     if is_avg and no_pad and tuple(kernel) == tuple(step.inputs[0].shape[2:]):
         return b.node("GlobalAveragePool", x)
     attrs: dict[str, Any] = dict(kernel_shape=list(kernel), strides=list(stride), pads=_pads(padding))
+    if p.get("ceil_mode"):
+        attrs["ceil_mode"] = 1
     if is_avg:
-        attrs["count_include_pad"] = 1
+        if p.get("divisor_override") is not None:
+            b.fail(step, "divisor_override has no ONNX AveragePool equivalent")
+        attrs["count_include_pad"] = int(p.get("count_include_pad", True))
+    elif tuple(p.get("dilation", (1, 1))) != (1, 1):
+        attrs["dilations"] = list(p["dilation"])
     return b.node("AveragePool" if is_avg else "MaxPool", x, **attrs)
 
 

@@ -254,17 +254,45 @@ class BinaryCrossEntropy(Function):
         return dp * scale, None
 
 
-class MeanSquaredError(Function):
-    """lossᵢ = (ŷᵢ − yᵢ)²;  ∂lossᵢ/∂ŷᵢ = 2(ŷᵢ − yᵢ).  ``half=True`` gives the course's
-    ½(y − ŷ)², whose derivative is just ŷ − y."""
+class _PointwiseLoss(Function):
+    """lossᵢ = ℓ(ŷᵢ − yᵢ) for every element, reduced;  ∂L/∂ŷ = ℓ'(ŷ − y)·(1/n for "mean"),
+    ∂L/∂y = −∂L/∂ŷ. A subclass states ℓ (``_loss``) and ℓ' (``_derivative``) of d = ŷ − y."""
 
-    def forward(self, pred: Any, target: Any, reduction: str = "mean", half: bool = False) -> Any:
-        self.diff, self.reduction = pred - target, reduction
-        self.factor = 0.5 if half else 1.0
-        return _reduce(self.diff * self.diff * pred.dtype.type(self.factor), reduction)
+    def forward(self, pred: Any, target: Any, reduction: str = "mean", **options: Any) -> Any:
+        self.diff, self.reduction, self.options = pred - target, reduction, options
+        return _reduce(self._loss(self.diff), reduction)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        d = self.diff * self.diff.dtype.type(2 * self.factor)
+        d = self._derivative(self.diff)
         scale = grad / grad.dtype.type(d.size) if self.reduction == "mean" else grad
         d *= scale
         return (d if self.needs_input_grad[0] else None), (-d if self.needs_input_grad[1] else None)
+
+    def _loss(self, d: Any) -> Any:
+        raise NotImplementedError
+
+    def _derivative(self, d: Any) -> Any:
+        raise NotImplementedError
+
+
+class MeanSquaredError(_PointwiseLoss):
+    """lossᵢ = (ŷᵢ − yᵢ)²;  ∂lossᵢ/∂ŷᵢ = 2(ŷᵢ − yᵢ).  ``half=True`` gives the course's
+    ½(y − ŷ)², whose derivative is just ŷ − y."""
+
+    def _loss(self, d: Any) -> Any:
+        return d * d * d.dtype.type(0.5 if self.options.get("half") else 1.0)
+
+    def _derivative(self, d: Any) -> Any:
+        return d * d.dtype.type(1.0 if self.options.get("half") else 2.0)
+
+
+class MeanAbsoluteError(_PointwiseLoss):
+    """lossᵢ = |ŷᵢ − yᵢ| (L1);  ∂lossᵢ/∂ŷᵢ = sign(ŷᵢ − yᵢ), 0 where ŷᵢ = yᵢ (PyTorch's
+    subgradient). Less swayed by outliers than the squared error: every residual pulls
+    with the same strength."""
+
+    def _loss(self, d: Any) -> Any:
+        return backend.xp.abs(d)
+
+    def _derivative(self, d: Any) -> Any:
+        return backend.xp.sign(d)

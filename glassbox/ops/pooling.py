@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import backend, parallel
 from ..core.function import Function
-from .conv import Padding2d, Pair, crop, pad_input, scatter_windows, windows
+from .conv import Padding2d, Pair, crop, pad_input, scatter_windows, windows, workspace
 
 
 def _tiles(kernel: Pair, stride: Pair, padding: Padding2d) -> bool:
@@ -40,11 +40,13 @@ def pool_output_size(n: int, f: int, pad: tuple[int, int], s: int, ceil_mode: bo
 
 
 def pool_geometry(in_hw: Pair, kernel: Pair, stride: Pair, padding: Padding2d,
-                  ceil_mode: bool = False) -> tuple[Pair, Padding2d]:
+                  ceil_mode: bool = False, dilation: Pair = (1, 1)) -> tuple[Pair, Padding2d]:
     """(OH, OW) and the padding actually applied: ``padding`` plus, with ``ceil_mode``, the
-    rows/columns at the bottom/right that the last partial window reaches past."""
+    rows/columns at the bottom/right that the last partial window reaches past. A dilated
+    window (cells d apart) spans d·(f − 1) + 1 pixels."""
     out, pads = [], []
-    for n, f, s, pad in zip(in_hw, kernel, stride, padding):
+    for n, f, s, pad, d in zip(in_hw, kernel, stride, padding, dilation):
+        f = d * (f - 1) + 1
         o = pool_output_size(n, f, pad, s, ceil_mode)
         extra = max(0, (o - 1) * s + f - (n + pad[0] + pad[1]))
         out.append(o)
@@ -82,6 +84,17 @@ def tile_cells(x: Any, kernel: Pair, out_hw: Pair) -> list[Any]:
     cell (i, j) of every tile (leftover edge rows/columns left out)."""
     (kh, kw), (oh, ow) = kernel, out_hw
     return [x[:, :, i:oh * kh:kh, j:ow * kw:kw] for i in range(kh) for j in range(kw)]
+
+
+def contiguous_cells(x: Any, kernel: Pair, out_hw: Pair) -> list[Any]:
+    """``tile_cells`` copied into one contiguous scratch buffer (kept across calls, per
+    thread): one gathering copy, after which every pass of ``first_max_2x2`` runs on
+    contiguous memory — 1.7 against 2.6 ms for a 32×128×28×28 input."""
+    cells = tile_cells(x, kernel, out_hw)
+    planes = workspace(("pool-cells",), (len(cells),) + cells[0].shape, x.dtype)
+    for plane, cell in zip(planes, cells):
+        plane[...] = cell
+    return list(planes)
 
 
 def first_max(cells: list[Any]) -> tuple[Any, Any]:
@@ -139,14 +152,16 @@ class MaxPool2d(Function):
     """
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
-                padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False) -> Any:
+                padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False,
+                dilation: Pair = (1, 1)) -> Any:
         xp = backend.xp
-        (oh, ow), padding = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode)
+        (oh, ow), padding = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode, dilation)
         x, self.swapped = memory_order(x)
         n, c = x.shape[:2]
         kk = kernel[0] * kernel[1]
         self.in_shape, self.kernel, self.stride, self.padding = x.shape, kernel, stride, padding
-        self.tiled = _tiles(kernel, stride, padding)
+        self.dilation = dilation
+        self.tiled = _tiles(kernel, stride, padding) and dilation == (1, 1)
         if self.tiled and True not in self.needs_input_grad:  # inference: the max only
             best = xp.empty((n, c, oh, ow), dtype=x.dtype)
 
@@ -165,7 +180,7 @@ class MaxPool2d(Function):
             best = xp.empty((n, c, oh, ow), dtype=x.dtype)
             self.index = xp.empty((n, c, oh, ow), dtype=xp.uint8)
             parallel.over_range(lambda i0, i1: first_max_2x2(
-                *tile_cells(x[i0:i1], kernel, (oh, ow)), best[i0:i1], self.index[i0:i1]),
+                *contiguous_cells(x[i0:i1], kernel, (oh, ow)), best[i0:i1], self.index[i0:i1]),
                 n, x.size)
             return _restore(best, self.swapped)
         if self.tiled:
@@ -173,7 +188,7 @@ class MaxPool2d(Function):
             return _restore(best, self.swapped)
         padded = pad_input(x, padding, value=-xp.inf)
         self.padded_shape = padded.shape
-        view = windows(padded, kernel, stride, (oh, ow)).transpose(2, 3, 0, 1, 4, 5)
+        view = windows(padded, kernel, stride, (oh, ow), dilation=dilation).transpose(2, 3, 0, 1, 4, 5)
         planes = xp.ascontiguousarray(view).reshape(kk, -1)
         best, self.index = first_max(list(planes))
         return _restore(best.reshape(n, c, oh, ow), self.swapped)
@@ -200,8 +215,24 @@ class MaxPool2d(Function):
         for q in range(kh * kw):
             xp.multiply(g, self.index == q, out=dplanes[q])
         dwin = dplanes.reshape(kh, kw, n, c, oh, ow).transpose(2, 3, 0, 1, 4, 5)
-        dx = crop(scatter_windows(dwin, self.padded_shape, self.stride), self.padding)
+        dx = crop(scatter_windows(dwin, self.padded_shape, self.stride, self.dilation), self.padding)
         return _restore(dx, self.swapped)
+
+
+def max_pool_indices(x: Any, kernel: Pair, stride: Pair, padding: Padding2d,
+                     ceil_mode: bool = False, dilation: Pair = (1, 1)) -> Any:
+    """PyTorch's ``return_indices``: for each window, the flat index r·W + c (within its
+    (H, W) plane) of the max — the first one in row-major order, as the gradient uses — as
+    int64 of the output's shape (N, C, OH, OW). Not differentiable."""
+    xp = backend.xp
+    (oh, ow), padding = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode, dilation)
+    padded = pad_input(x, padding, value=-xp.inf)
+    view = windows(padded, kernel, stride, (oh, ow), layout="kernel_last", dilation=dilation)
+    q = view.reshape(view.shape[:4] + (-1,)).argmax(axis=-1)
+    i, j = q // kernel[1], q % kernel[1]
+    rows = xp.arange(oh).reshape(-1, 1) * stride[0] + i * dilation[0] - padding[0][0]
+    cols = xp.arange(ow).reshape(1, -1) * stride[1] + j * dilation[1] - padding[1][0]
+    return (rows * x.shape[3] + cols).astype(xp.int64)
 
 
 class AvgPool2d(Function):
@@ -219,12 +250,14 @@ class AvgPool2d(Function):
 
     def forward(self, x: Any, kernel: Pair = (2, 2), stride: Pair = (2, 2),
                 padding: Padding2d = ((0, 0), (0, 0)), ceil_mode: bool = False,
-                count_include_pad: bool = True) -> Any:
+                count_include_pad: bool = True, divisor_override: int | None = None) -> Any:
         xp = backend.xp
         (oh, ow), reach = pool_geometry(x.shape[2:], kernel, stride, padding, ceil_mode)
         counts = [window_counts(n, f, s, o, p, count_include_pad)  # with the asked-for padding
                   for n, f, s, o, p in zip(x.shape[2:], kernel, stride, (oh, ow), padding)]
-        if bool((counts[0] == kernel[0]).all()) and bool((counts[1] == kernel[1]).all()):
+        if divisor_override is not None:  # PyTorch: every window's sum ÷ this one number
+            self.scale = x.dtype.type(1.0 / divisor_override)
+        elif bool((counts[0] == kernel[0]).all()) and bool((counts[1] == kernel[1]).all()):
             self.scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
         else:  # per-window 1/|window|, shape (OH, OW)
             scale = 1.0 / (counts[0][:, None] * counts[1][None, :])
@@ -271,6 +304,11 @@ def adaptive_bins(n: int, out: int) -> list[tuple[int, int]]:
     return [((i * n) // out, -(-((i + 1) * n) // out)) for i in range(out)]
 
 
+def tiling_kernel(in_hw: Pair, out_hw: Pair) -> Pair | None:
+    """(H/OH, W/OW) when the adaptive bins are plain tiles of that size, else None."""
+    return (in_hw[0] // out_hw[0], in_hw[1] // out_hw[1]) if divides(in_hw, out_hw) else None
+
+
 def divides(in_hw: Pair, out_hw: Pair) -> bool:
     """True when the adaptive bins are the plain tiles of an f×f, stride-f pooling."""
     return in_hw[0] % out_hw[0] == 0 and in_hw[1] % out_hw[1] == 0
@@ -297,10 +335,8 @@ class AdaptiveAvgPool2d(AvgPool2d):
     """
 
     def forward(self, x: Any, output_size: Pair = (1, 1)) -> Any:  # type: ignore[override]
-        in_hw = x.shape[2:]
-        self.matrices = None
-        if divides(in_hw, output_size):
-            kernel = (in_hw[0] // output_size[0], in_hw[1] // output_size[1])
+        self.matrices, in_hw = None, x.shape[2:]
+        if (kernel := tiling_kernel(in_hw, output_size)) is not None:
             return super().forward(x, kernel, kernel)
         xp = backend.xp
         a_h, a_w = (_averaging_matrix(n, o, x.dtype) for n, o in zip(in_hw, output_size))
@@ -329,10 +365,8 @@ class AdaptiveMaxPool2d(MaxPool2d):
     """
 
     def forward(self, x: Any, output_size: Pair = (1, 1)) -> Any:  # type: ignore[override]
-        in_hw = x.shape[2:]
         self.flat_index = None
-        if divides(in_hw, output_size):
-            kernel = (in_hw[0] // output_size[0], in_hw[1] // output_size[1])
+        if (kernel := tiling_kernel(x.shape[2:], output_size)) is not None:
             return super().forward(x, kernel, kernel)
         xp = backend.xp
         n, c, h, w = x.shape

@@ -43,7 +43,7 @@ from ..errors import GlassboxTypeError, InvalidArgumentError
 __all__ = [
     "LRScheduler", "LambdaLR", "ConstantLR", "StepLR", "MultiStepLR", "ExponentialLR",
     "InverseTimeDecay", "CosineAnnealingLR", "LinearLR", "LinearWarmup", "SequentialLR",
-    "ReduceLROnPlateau",
+    "OneCycleLR", "ReduceLROnPlateau",
 ]
 
 _POSITIVE = partial(check.number, low=0.0, low_open=True)
@@ -283,6 +283,107 @@ class LinearLR(LRScheduler):
     def factor(self, t: int) -> float:
         s, e = self.start_factor, self.end_factor
         return s + (e - s) * min(t, self.total_iters) / self.total_iters
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin; PyTorch's ``OneCycleLR``), stepped once per batch:
+    the rate rises from η₀ = max_lr/div_factor to max_lr over the first ``pct_start`` of the
+    ``total_steps``, then falls to η_min = η₀/final_div_factor; momentum (SGD's ``momentum``
+    or Adam's β₁) moves the other way, max_momentum → base_momentum → max_momentum.
+
+    Phase k runs from step a to step b (two phases: a = 0, b = pct_start·T − 1, then to
+    T − 1; ``three_phase``: η₀ → max_lr, back to η₀ by 2·pct_start·T − 2, then to η_min),
+    and inside it, with p = (t − a)/(b − a),
+
+        cos:     η_t = end + (start − end)·½·(1 + cos(π·p))
+        linear:  η_t = start + (end − start)·p
+
+    The groups' ``initial_lr`` becomes η₀ (their ``lr`` is replaced, as in PyTorch);
+    stepping past ``total_steps`` is an error.
+    """
+
+    def __init__(self, optimizer: Any, max_lr: float | Sequence[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None,
+                 pct_start: float = 0.3, anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float = 0.85, max_momentum: float = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False, last_epoch: int = -1) -> None:
+        where = "OneCycleLR"
+        groups = _param_groups(optimizer, where)
+        if total_steps is not None:
+            self.total_steps = check.positive_int(total_steps=total_steps, where=where)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = (check.positive_int(epochs=epochs, where=where)
+                                * check.positive_int(steps_per_epoch=steps_per_epoch, where=where))
+        else:
+            raise InvalidArgumentError(f"{where}: give total_steps, or epochs and steps_per_epoch")
+        maxes = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        if len(maxes) != len(groups):
+            raise InvalidArgumentError(f"{where}: expected {len(groups)} values for max_lr (one per "
+                                       f"parameter group), got {len(maxes)}")
+        self.max_lrs = [_POSITIVE(max_lr=m, where=where) for m in maxes]
+        self.pct_start = check.number(pct_start=pct_start, low=0.0, high=1.0, where=where)
+        self.anneal_strategy = check.one_of(anneal_strategy=anneal_strategy, choices=("cos", "linear"),
+                                            where=where)
+        div = _POSITIVE(div_factor=div_factor, where=where)
+        final_div = _POSITIVE(final_div_factor=final_div_factor, where=where)
+        self.three_phase = check.boolean(three_phase=three_phase, where=where)
+        self.cycle_momentum = check.boolean(cycle_momentum=cycle_momentum, where=where)
+        self.base_momentum = check.number(base_momentum=base_momentum, low=0.0, high=1.0, where=where)
+        self.max_momentum = check.number(max_momentum=max_momentum, low=0.0, high=1.0, where=where)
+        self._momentum_key = "betas" if "betas" in groups[0] else "momentum" if "momentum" in groups[0] else None
+        if self.cycle_momentum and self._momentum_key is None:
+            raise InvalidArgumentError(f"{where}: the optimizer has no momentum or beta1 to cycle; "
+                                       "pass cycle_momentum=False")
+        if last_epoch == -1:
+            for group, m in zip(groups, self.max_lrs):
+                group["initial_lr"] = m / div
+        self.min_lrs = [float(g.get("initial_lr", m / div)) / final_div for g, m in zip(groups, self.max_lrs)]
+        super().__init__(optimizer, last_epoch)
+
+    def _phases(self) -> list[tuple[float, int, int]]:
+        """(end step, index of the start value, of the end value) per phase, values being
+        (η₀, max_lr, η_min) for the rate and (max, base, max) for momentum."""
+        first = float(self.pct_start * self.total_steps) - 1
+        last = self.total_steps - 1
+        if self.three_phase:
+            return [(first, 0, 1), (float(2 * self.pct_start * self.total_steps) - 2, 1, 0), (last, 0, 2)]
+        return [(first, 0, 1), (last, 1, 2)]
+
+    def _anneal(self, t: int, values: Sequence[float]) -> float:
+        start_step = 0.0
+        phases = self._phases()
+        for i, (end_step, a, b) in enumerate(phases):
+            if t <= end_step or i == len(phases) - 1:
+                span = end_step - start_step
+                p = (t - start_step) / span if span > 0 else 1.0
+                start, end = values[a], values[b]
+                if self.anneal_strategy == "cos":
+                    return end + (start - end) / 2.0 * (math.cos(math.pi * p) + 1)
+                return start + (end - start) * p
+            start_step = end_step
+        raise AssertionError("unreachable")
+
+    def lr_at(self, t: int) -> list[float]:
+        if t > self.total_steps:
+            raise InvalidArgumentError(f"OneCycleLR: tried to step {t} times; the schedule has "
+                                       f"total_steps={self.total_steps}")
+        return [self._anneal(t, (base, top, low))
+                for base, top, low in zip(self.base_lrs, self.max_lrs, self.min_lrs)]
+
+    def momentum_at(self, t: int) -> float:
+        """The momentum (β₁ for Adam) at step t: max → base while the rate rises, back after."""
+        top, low = self.max_momentum, self.base_momentum
+        return self._anneal(t, (top, low, top))
+
+    def step(self) -> None:
+        super().step()
+        if self.cycle_momentum:
+            m = self.momentum_at(self.last_epoch)
+            for group in self.optimizer.param_groups:
+                if self._momentum_key == "betas":
+                    group["betas"] = (m, group["betas"][1])
+                else:
+                    group["momentum"] = m
 
 
 class SequentialLR(LRScheduler):

@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .. import validate as check
 from .space import Distribution, sample_space, space_from_dict, space_to_dict
 
 __all__ = ["Trial", "TuneResult", "random_search", "coarse_to_fine", "zoom_space", "KEEP"]
@@ -252,12 +253,6 @@ class _Runner:
             previous.checkpoint = None
 
 
-def _check_count(value: Any, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def random_search(objective: Objective, space: Mapping[str, Any], trials: int, seed: int | None = None,
                   *, maximize: bool = True, out_dir: str | Path | None = None, keep: str = "best",
                   verbose: bool | Callable[[str], None] = False) -> TuneResult:
@@ -275,7 +270,7 @@ def random_search(objective: Objective, space: Mapping[str, Any], trials: int, s
             only; earlier ones are deleted as better ones arrive) or "none".
         verbose: print one line per trial (or pass a function that takes the line).
     """
-    trials = _check_count(trials, "trials", "random_search")
+    trials = check.positive_int(trials=trials, where="random_search")
     result = TuneResult(trials=[], spaces=[dict(space)], seed=seed, maximize=maximize,
                         info={"method": "random", "trials": trials})
     runner = _Runner(objective, result, out_dir, keep, verbose)
@@ -310,9 +305,9 @@ def coarse_to_fine(objective: Objective, space: Mapping[str, Any], trials_per_ro
     to the region spanned by the ``top_k`` best trials so far (default: a quarter of a
     round's trials, at least 2). ``rounds=1`` is plain random search. Other arguments as
     in ``random_search``; the result lists every round's space in ``spaces``."""
-    trials_per_round = _check_count(trials_per_round, "trials_per_round", "coarse_to_fine")
-    rounds = _check_count(rounds, "rounds", "coarse_to_fine")
-    top_k = max(2, trials_per_round // 4) if top_k is None else _check_count(top_k, "top_k", "coarse_to_fine")
+    trials_per_round = check.positive_int(trials_per_round=trials_per_round, where="coarse_to_fine")
+    rounds = check.positive_int(rounds=rounds, where="coarse_to_fine")
+    top_k = max(2, trials_per_round // 4) if top_k is None else check.positive_int(top_k=top_k, where="coarse_to_fine")
     if not margin >= 0 or not 0 < min_fraction <= 1:
         raise ValueError(f"coarse_to_fine: need margin >= 0 and 0 < min_fraction <= 1, got {margin}, {min_fraction}")
     result = TuneResult(trials=[], spaces=[], seed=seed, maximize=maximize,

@@ -110,3 +110,47 @@ def test_resnet_and_cnn_inference_unchanged_by_fusion():
             fused = model(x).numpy()
         unfused = model(x).numpy()   # gradients on: module by module
         np.testing.assert_allclose(fused, unfused, rtol=1e-4, atol=1e-5)
+
+
+# ReLU → MaxPool2d runs as MaxPool2d → ReLU: identical values and gradients
+@pytest.mark.parametrize("pool_kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                     dict(kernel_size=2, ceil_mode=True)])
+def test_relu_then_pool_equals_pool_then_relu(pool_kw):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((3, 2, 7, 7))
+    x[0, 0, :2, :2] = 0.0             # ties at the kink
+    x[1, 1] = -np.abs(x[1, 1])        # windows with no positive value
+    x[2, 0, :2, :2] = [[0.5, 0.5], [0.5, -1.0]]  # a positive tie
+    results = []
+    for rewritten in (True, False):
+        xt = t64(x)
+        model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(**pool_kw))
+        if not rewritten:
+            model[1].register_forward_hook(lambda m, i, o: None)   # a hook keeps the written order
+        out = model(xt)
+        (out * t64(rng.standard_normal(out.shape), False)).sum().backward()
+        results.append((out.numpy(), xt.grad.numpy()))
+        rng = np.random.default_rng(8)
+        rng.standard_normal((3, 2, 7, 7))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_pool_first_only_for_plain_modules():
+    relu, pool = nn.ReLU(), nn.MaxPool2d(2)
+    assert fusion.pool_first(relu, pool)
+    assert not fusion.pool_first(relu, nn.MaxPool2d(2, return_indices=True))
+    assert not fusion.pool_first(nn.LeakyReLU(), pool)
+    assert not fusion.pool_first(relu, nn.AvgPool2d(2))
+    relu.register_forward_hook(lambda m, i, o: None)
+    assert not fusion.pool_first(relu, pool)
+
+
+def test_pool_first_is_what_sequential_runs(monkeypatch):
+    order = []
+    from glassbox.ops import activation, pooling
+    for name, cls in (("relu", activation.ReLU), ("pool", pooling.MaxPool2d)):
+        fwd = cls.forward
+        monkeypatch.setattr(cls, "forward", lambda self, *a, _f=fwd, _n=name, **k: order.append(_n) or _f(self, *a, **k))
+    nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))(t64(np.ones((1, 1, 4, 4)), False))
+    assert order == ["pool", "relu"]

@@ -151,6 +151,11 @@ OPS = {
     "max pool padded": (lambda m, x: F.max_pool2d(x, 3, stride=2, padding=1), (2, 7, 7), {}),
     "avg pool padded": (lambda m, x: F.avg_pool2d(x, 3, stride=2, padding=1), (2, 7, 7), {}),
     "avg pool tiled, edge cropped": (lambda m, x: F.avg_pool2d(x, 2), (2, 7, 7), {}),
+    "max pool dilated, ceil mode": (lambda m, x: F.max_pool2d(x, 2, stride=2, dilation=2, ceil_mode=True),
+                                    (2, 8, 8), {}),
+    "avg pool excluding padding, ceil mode": (
+        lambda m, x: F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        (2, 8, 8), {}),
     "global avg pool": (lambda m, x: F.adaptive_avg_pool2d(x, 1), (3, 5, 5), {}),
     "upsample": (lambda m, x: m.u(x), (2, 3, 4), {"u": nn.Upsample(scale_factor=(2, 3))}),
     "conv transpose": (lambda m, x: m.t(x), (2, 4, 4),
@@ -291,3 +296,11 @@ def test_new_ops_match_onnxruntime(name, tmp_path):
         from glassbox.onnx import load
 
         np.testing.assert_allclose(_glassbox(load(path), x), _glassbox(model, x), atol=TOL, rtol=1e-5)
+
+
+def test_avg_pool_divisor_override_is_refused_by_name(tmp_path):
+    from glassbox.onnx.export import UnsupportedOperatorError
+
+    model = _Lambda(lambda m, x: F.avg_pool2d(x, 2, divisor_override=3))
+    with pytest.raises(UnsupportedOperatorError, match="divisor_override"):
+        export(model, np.zeros((1, 1, 4, 4), np.float32), tmp_path / "m.onnx")

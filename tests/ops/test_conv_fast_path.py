@@ -22,6 +22,20 @@ def run(algorithm, x, w, b, grad_out, **kw):
     return out.numpy(), [t.grad.numpy() for t in inputs]
 
 
+def assert_fast_matches_plain(x, w, b, grad_out, chunk, **kw):
+    """The gemm path, with CHUNK_BYTES = chunk, gives the plain path's output and gradients."""
+    saved = conv_ops.CHUNK_BYTES
+    conv_ops.CHUNK_BYTES = chunk
+    try:
+        fast_out, fast_grads = run("gemm", x, w, b, grad_out, **kw)
+    finally:
+        conv_ops.CHUNK_BYTES = saved
+    plain_out, plain_grads = run("im2col", x, w, b, grad_out, **kw)
+    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
+    for fast, plain in zip(fast_grads, plain_grads):
+        np.testing.assert_allclose(fast, plain, atol=1e-10)
+
+
 @pytest.fixture
 def tiny_chunks(monkeypatch):
     """A chunk of one or two samples, so every batch is cut (the last chunk often shorter)."""
@@ -47,16 +61,7 @@ def test_fast_path_matches_plain_im2col(n, groups, cg, og, kh, kw, sh, sw, dh, d
     kw_args = dict(stride=(sh, sw), padding=((ph, ph), (pw, pw)), dilation=(dh, dw), groups=groups)
     out_shape = Conv2d.apply(t64(x, False), t64(wt, False), **kw_args).shape
     g = rng.standard_normal(out_shape)
-    saved = conv_ops.CHUNK_BYTES
-    conv_ops.CHUNK_BYTES = chunk
-    try:
-        fast_out, fast_grads = run("gemm", x, wt, b, g, **kw_args)
-    finally:
-        conv_ops.CHUNK_BYTES = saved
-    plain_out, plain_grads = run("im2col", x, wt, b, g, **kw_args)
-    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
-    for fast, plain in zip(fast_grads, plain_grads):
-        np.testing.assert_allclose(fast, plain, atol=1e-10)
+    assert_fast_matches_plain(x, wt, b, g, chunk, **kw_args)
 
 
 CASES = [  # x shape, C_out, kernel, stride, pads, dilation, groups
@@ -133,16 +138,7 @@ def test_stride1_wide_path_matches_plain_with_asymmetric_padding(n, c, oc, kh, k
     x, wt = rng.standard_normal((n, c, h, w)), rng.standard_normal((oc, c, kh, kw))
     kw_args = dict(padding=padding, dilation=(d, d))
     g = rng.standard_normal(Conv2d.apply(t64(x, False), t64(wt, False), **kw_args).shape)
-    saved = conv_ops.CHUNK_BYTES
-    conv_ops.CHUNK_BYTES = chunk
-    try:
-        fast_out, fast_grads = run("gemm", x, wt, None, g, **kw_args)
-    finally:
-        conv_ops.CHUNK_BYTES = saved
-    plain_out, plain_grads = run("im2col", x, wt, None, g, **kw_args)
-    np.testing.assert_allclose(fast_out, plain_out, atol=1e-10)
-    for fast, plain in zip(fast_grads, plain_grads):
-        np.testing.assert_allclose(fast, plain, atol=1e-10)
+    assert_fast_matches_plain(x, wt, None, g, chunk, **kw_args)
 
 
 def test_full_padding_is_kernel_reach_minus_padding():
@@ -178,3 +174,38 @@ def test_padding_beyond_the_kernel_reach_falls_back_to_col2im(tiny_chunks):
     x, w = t64(rng.standard_normal((2, 2, 4, 4))), t64(rng.standard_normal((3, 2, 2, 2)))
     fn = lambda *t: Conv2d.apply(*t, padding=((2, 2), (0, 1)), algorithm="gemm")
     assert gb.gradcheck(fn, x, w)
+
+
+def test_full_convolution_only_where_it_pays():
+    same, valid = ((1, 1), (1, 1)), ((0, 0), (0, 0))
+    assert conv_ops.worth_full_conv(conv_ops.full_padding((3, 3), same, (1, 1)), same)
+    assert not conv_ops.worth_full_conv(conv_ops.full_padding((5, 5), valid, (1, 1)), valid)
+    assert not conv_ops.worth_full_conv(None, same)
+
+
+def test_chunks_are_a_multiple_of_the_workers_and_even(two_workers, monkeypatch):
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 28 * 100 * 4)     # 28 samples of 100 floats fit
+    chunks = conv_ops.batch_chunks(128, 100, 4)
+    sizes = [n1 - n0 for n0, n1 in chunks]
+    assert len(chunks) % 2 == 0 and max(sizes) <= 28 and max(sizes) - min(sizes) <= len(chunks)
+    assert chunks[0][0] == 0 and chunks[-1][1] == 128
+    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+
+
+def test_a_short_chunk_never_reads_an_earlier_batch():
+    """A worker's scratch keeps the samples of its last chunk; a later, shorter chunk's last
+    widened run reads d·(kw − 1) cells past its sample, which must then be 0, not those stale
+    (here non-finite) values — they would meet zero gradients as 0·∞ = NaN in ∂L/∂W."""
+    pad = ((0, 0), (0, 0))                       # a 'valid' conv: no zero border to read instead
+    conv_ops.wide_columns(np.full((2, 2, 6, 6), np.inf), 0, 2, 2, (3, 3), pad, (1, 1))
+    x = np.random.default_rng(1).standard_normal((2, 1, 6, 6))
+    cols = conv_ops.wide_columns(x, 0, 1, 2, (3, 3), pad, (1, 1))
+    assert np.isfinite(cols).all()
+
+
+@pytest.mark.parametrize("c, out, k, wide", [(1, 32, 3, False), (16, 16, 3, True), (1, 6, 5, True)])
+def test_widened_columns_only_where_they_pay(c, out, k, wide):
+    x = gb.Tensor(np.zeros((2, c, 8, 8), np.float32))
+    w = gb.Tensor(np.zeros((out, c, k, k), np.float32), requires_grad=True)
+    y = Conv2d.apply(x, w, padding=((1, 1), (1, 1)))
+    assert y.grad_fn.wide is wide
