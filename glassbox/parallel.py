@@ -5,9 +5,9 @@ A BLAS call threads only when it is large, and NumPy's elementwise ufuncs, reduc
 copies never thread. But NumPy releases the GIL inside those loops, so T Python threads that
 each run the same operation on their own slice of an array do run on T cores at once. With
 T > 1 BLAS threads (OPENBLAS_NUM_THREADS, read from OpenBLAS itself) glassbox keeps a pool
-of T workers, each limiting its own BLAS calls to one thread
-(``openblas_set_num_threads_local``, OpenBLAS ≥ 0.3.27) so that the workers do not
-oversubscribe the cores. Without OpenBLAS, on a GPU, or with one thread, everything runs
+of T workers; while they run, OpenBLAS is held to one thread (``openblas_set_num_threads_local``,
+OpenBLAS ≥ 0.3.27) so that the workers do not oversubscribe the cores, and it gets its T
+threads back for the matrix products of the calling thread. Without OpenBLAS, on a GPU, or with one thread, everything runs
 in turn on the calling thread.
 
 ``run_chunks`` runs a function over ranges; ``split`` cuts a length into one range per
@@ -87,8 +87,7 @@ def worker_pool() -> Any:
         if threads > 1 and lib is not None:
             from concurrent.futures import ThreadPoolExecutor
 
-            pool = ThreadPoolExecutor(threads, thread_name_prefix="glassbox",
-                                      initializer=lambda: lib.openblas_set_num_threads_local(1))
+            pool = ThreadPoolExecutor(threads, thread_name_prefix="glassbox")
         _state["pool"], _state["threads"] = pool, threads
     return _state["pool"]
 
@@ -104,7 +103,16 @@ def run_chunks(work: Callable[[int, int], Any], chunks: list[tuple[int, int]]) -
     pool = worker_pool() if len(chunks) > 1 else None
     if pool is None:
         return [work(i0, i1) for i0, i1 in chunks]
-    return list(pool.map(lambda c: work(*c), chunks))
+    # One BLAS thread while the workers run. OpenBLAS's thread count is global (its
+    # openblas_set_num_threads_local sets it and returns the old value, for restoring), so it
+    # is lowered for the duration of the map only: the calling thread waits meanwhile, and its
+    # own matrix products before and after keep all the threads.
+    lib = openblas()
+    previous = lib.openblas_set_num_threads_local(1)
+    try:
+        return list(pool.map(lambda c: work(*c), chunks))
+    finally:
+        lib.openblas_set_num_threads_local(previous)
 
 
 def split(n: int, parts: int) -> list[tuple[int, int]]:

@@ -1,6 +1,8 @@
 """glassbox.parallel: ranges cover the work once, and every op that splits its passes over
 the worker threads (conv chunks, ReLU, batch norm, 2×2 max-pool) gives exactly what it
 gives on one thread — on plain and on channel-major (C, N, H, W) memory."""
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -94,3 +96,24 @@ def test_relu_and_batchnorm_split_their_work(two_workers, monkeypatch):
 def test_blas_core_names_the_kernels_or_none():
     core = parallel.blas_core()
     assert core is None or (isinstance(core, str) and core)
+
+
+def test_the_pool_keeps_the_callers_blas_threads_and_gives_workers_one():
+    """OpenBLAS's thread count is global: one thread while the workers run, all of them for
+    the calling thread's own products before and after (a regression: creating the pool
+    used to leave the whole process at one BLAS thread)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from glassbox import parallel\n"
+        "lib = parallel.openblas()\n"
+        "get = lambda: parallel.blas_threads()\n"
+        "before = get(); parallel.worker_pool()\n"
+        "inside = parallel.run_chunks(lambda i0, i1: get(), [(0, 1), (1, 2)])\n"
+        "print(before, get(), inside)\n")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    if parallel.openblas() is None:
+        pytest.skip("NumPy is not linked to an OpenBLAS with openblas_set_num_threads_local")
+    assert out.stdout.split() == ["2", "2", "[1,", "1]"]
