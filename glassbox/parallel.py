@@ -5,9 +5,13 @@ A BLAS call threads only when it is large, and NumPy's elementwise ufuncs, reduc
 copies never thread. But NumPy releases the GIL inside those loops, so T Python threads that
 each run the same operation on their own slice of an array do run on T cores at once. With
 T > 1 BLAS threads (OPENBLAS_NUM_THREADS, read from OpenBLAS itself) glassbox keeps a pool
-of T workers; while they run, OpenBLAS is held to one thread (``openblas_set_num_threads_local``,
-OpenBLAS ≥ 0.3.27) so that the workers do not oversubscribe the cores, and it gets its T
-threads back for the matrix products of the calling thread. Without OpenBLAS, on a GPU, or with one thread, everything runs
+of T workers, and once they have started OpenBLAS runs on one thread
+(``openblas_set_num_threads_local(1)``, OpenBLAS ≥ 0.3.27). That count is global to the
+process, not per thread, and this is deliberate: OpenBLAS's own threads spin-wait after each
+product and take the cores the workers need. Measured on a 2-core step of ``cnn`` training,
+handing OpenBLAS its 2 threads back between the workers' runs made the step ~30 % slower
+(3,040–3,140 → 2,030–2,180 img/s). The products of dense layers then use one core, split
+like everything else only where glassbox splits them. Without OpenBLAS, on a GPU, or with one thread, everything runs
 in turn on the calling thread.
 
 ``run_chunks`` runs a function over ranges; ``split`` cuts a length into one range per
@@ -87,7 +91,8 @@ def worker_pool() -> Any:
         if threads > 1 and lib is not None:
             from concurrent.futures import ThreadPoolExecutor
 
-            pool = ThreadPoolExecutor(threads, thread_name_prefix="glassbox")
+            pool = ThreadPoolExecutor(threads, thread_name_prefix="glassbox",
+                                      initializer=lambda: lib.openblas_set_num_threads_local(1))
         _state["pool"], _state["threads"] = pool, threads
     return _state["pool"]
 
@@ -103,16 +108,7 @@ def run_chunks(work: Callable[[int, int], Any], chunks: list[tuple[int, int]]) -
     pool = worker_pool() if len(chunks) > 1 else None
     if pool is None:
         return [work(i0, i1) for i0, i1 in chunks]
-    # One BLAS thread while the workers run. OpenBLAS's thread count is global (its
-    # openblas_set_num_threads_local sets it and returns the old value, for restoring), so it
-    # is lowered for the duration of the map only: the calling thread waits meanwhile, and its
-    # own matrix products before and after keep all the threads.
-    lib = openblas()
-    previous = lib.openblas_set_num_threads_local(1)
-    try:
-        return list(pool.map(lambda c: work(*c), chunks))
-    finally:
-        lib.openblas_set_num_threads_local(previous)
+    return list(pool.map(lambda c: work(*c), chunks))
 
 
 def split(n: int, parts: int) -> list[tuple[int, int]]:
