@@ -489,10 +489,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, *
 # ================================================================ convolution and pooling
 def _unsupported(owner: str, **options: Any) -> None:
     """Options PyTorch has that these ops do not implement yet: only their defaults."""
-    defaults = {"dilation": (1, 1), "groups": 1, "divisor_override": None, "return_indices": False}
+    defaults = {"return_indices": False}
     for name, value in options.items():
-        normal = check.pair(**{name: value}, where=owner) if name == "dilation" else value
-        if normal != defaults[name]:
+        if value != defaults[name]:
             raise InvalidArgumentError(f"{owner}: `{name}` other than {defaults[name]!r} is not "
                                        f"implemented. Received: {name}={value!r}")
 
